@@ -1,0 +1,45 @@
+#pragma once
+// The admin listener (SPEC §4): /metrics for Prometheus without auth; every other path needs
+// "Authorization: Bearer <admin.api_key>". Runs on the control thread: scrapes and admin calls
+// never slow the workers beyond one posted copy of their counters.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "config/config.hpp"
+
+namespace rampart::admin {
+
+class AdminServer {
+ public:
+  /// Produces the /metrics body.
+  using MetricsSource = std::function<std::string()>;
+
+  AdminServer(boost::asio::io_context& ioc, MetricsSource metrics);
+
+  /// Binds (throws std::system_error naming the address on failure).
+  void bind(const config::ListenAddress& listen);
+  void start();
+  void stop();
+  /// The key is part of the config; a reload may change it.
+  void set_api_key(std::string key) { api_key_ = std::move(key); }
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  MetricsSource metrics_;
+  std::string api_key_;
+};
+
+/// Constant-time check of an "Authorization" value against "Bearer <key>".
+bool bearer_matches(std::string_view authorization, std::string_view key);
+
+}  // namespace rampart::admin

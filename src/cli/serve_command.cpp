@@ -1,0 +1,314 @@
+#include "cli/serve_command.hpp"
+
+#include <sys/resource.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <map>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include "admin/admin_server.hpp"
+#include "cli/version.hpp"
+#include "config/config.hpp"
+#include "net/snapshot.hpp"
+#include "net/worker.hpp"
+#include "observe/health_board.hpp"
+#include "observe/health_checker.hpp"
+#include "observe/log.hpp"
+#include "observe/metrics.hpp"
+
+namespace rampart::cli {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using config::LogLevel;
+using observe::EventLog;
+
+namespace {
+
+/// Raised when the config names something that cannot be used (an upstream host that does
+/// not resolve): a user error, reported like a config problem.
+struct SnapshotError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void print_problems(const std::vector<config::ConfigProblem>& problems) {
+  for (const auto& p : problems) {
+    std::fprintf(stderr, "%s\n", p.to_string().c_str());
+  }
+}
+
+/// The control thread: signals, reloads, health checks, the admin listener, shutdown.
+class ServeProcess {
+ public:
+  ServeProcess(std::string config_path, std::shared_ptr<const config::Config> config)
+      : config_path_(std::move(config_path)), config_(std::move(config)),
+        admin_(ioc_, [this] { return render_metrics(); }), health_(ioc_, board_) {}
+
+  int run() {
+    raise_fd_limit();
+    auto snapshot = build_snapshot(config_);
+    const auto& server = config_->server;
+    for (unsigned i = 0; i < server.workers; ++i) {
+      workers_.push_back(std::make_unique<net::Worker>(i, server.listen, EventLog::sink(),
+                                                       total_connections_,
+                                                       server.max_header_bytes));
+      workers_.back()->bind();
+    }
+    admin_.bind(config_->admin.listen);
+    admin_.set_api_key(config_->admin.api_key);
+    for (auto& worker : workers_) {
+      worker->start(snapshot);
+    }
+    admin_.start();
+    health_.start(*config_, endpoints_of(*snapshot));
+
+    asio::signal_set signals(ioc_, SIGTERM, SIGINT, SIGHUP);
+    wait_for_signal(signals);
+    EventLog::write(LogLevel::info, "start", [&](observe::JsonWriter& j) {
+      j.field("version", kVersion);
+      j.field("listen", fmt::format("{}:{}", server.listen.host, server.listen.port));
+      j.field("admin", fmt::format("{}:{}", config_->admin.listen.host,
+                                   config_->admin.listen.port));
+      j.field("workers", static_cast<long long>(server.workers));
+      j.field("config", config_path_);
+    });
+    ioc_.run();
+    for (auto& worker : workers_) {
+      worker->join();
+    }
+    EventLog::write(LogLevel::info, "shutdown", [&](observe::JsonWriter& j) {
+      j.field("phase", "done");
+      j.field("forced", forced_);
+    });
+    return 0;
+  }
+
+ private:
+  static void raise_fd_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &limit);
+    }
+  }
+
+  std::shared_ptr<const net::Snapshot> build_snapshot(std::shared_ptr<const config::Config> c) {
+    std::vector<net::UpstreamTarget> targets;
+    tcp::resolver resolver(ioc_);
+    for (const auto& upstream : c->upstreams) {
+      boost::system::error_code ec;
+      auto results = resolver.resolve(upstream.host, std::to_string(upstream.port), ec);
+      if (ec || results.empty()) {
+        throw SnapshotError(fmt::format("{}: upstreams.{}.url: cannot resolve host \"{}\": {}",
+                                        c->source_path, upstream.name, upstream.host,
+                                        ec ? ec.message() : "no address"));
+      }
+      auto& count = open_counts_[upstream.name];
+      if (!count) {
+        count = std::make_shared<std::atomic<std::size_t>>(0);
+      }
+      targets.push_back(net::UpstreamTarget{results.begin()->endpoint(), count});
+    }
+    return std::make_shared<net::Snapshot>(std::move(c), std::move(targets), board_,
+                                           ++generation_);
+  }
+
+  static std::vector<tcp::endpoint> endpoints_of(const net::Snapshot& snapshot) {
+    std::vector<tcp::endpoint> endpoints;
+    for (const auto& t : snapshot.upstreams) {
+      endpoints.push_back(t.endpoint);
+    }
+    return endpoints;
+  }
+
+  void wait_for_signal(asio::signal_set& signals) {
+    signals.async_wait([this, &signals](const boost::system::error_code& ec, int signal) {
+      if (ec) {
+        return;
+      }
+      if (signal == SIGHUP) {
+        reload();
+        wait_for_signal(signals);
+      } else if (!draining_) {
+        begin_shutdown();
+        wait_for_signal(signals);  // a second SIGTERM/SIGINT during the drain is ignored
+      }
+    });
+  }
+
+  void reload() {
+    auto result = config::load_config(config_path_);
+    if (!result.problems.empty()) {
+      ++reloads_failure_;
+      EventLog::write(LogLevel::error, "reload", [&](observe::JsonWriter& j) {
+        j.field("result", "error");
+        std::string items = "[";
+        for (const auto& problem : result.problems) {
+          if (items.size() > 1) {
+            items += ',';
+          }
+          items += '"';
+          observe::append_json_escaped(items, problem.to_string());
+          items += '"';
+        }
+        items += ']';
+        j.key("problems");
+        j.raw(items);
+      });
+      return;
+    }
+    std::shared_ptr<const net::Snapshot> snapshot;
+    try {
+      snapshot = build_snapshot(result.config);
+    } catch (const SnapshotError& e) {
+      ++reloads_failure_;
+      EventLog::write(LogLevel::error, "reload", [&](observe::JsonWriter& j) {
+        j.field("result", "error");
+        j.field("problems", e.what());
+      });
+      return;
+    }
+    const auto& old_server = config_->server;
+    const auto& new_server = result.config->server;
+    bool needs_restart = old_server.listen.host != new_server.listen.host ||
+                         old_server.listen.port != new_server.listen.port ||
+                         old_server.workers != new_server.workers ||
+                         config_->admin.listen.host != result.config->admin.listen.host ||
+                         config_->admin.listen.port != result.config->admin.listen.port ||
+                         config_->log.file != result.config->log.file;
+    config_ = result.config;
+    for (auto& worker : workers_) {
+      worker->install(snapshot);
+    }
+    admin_.set_api_key(config_->admin.api_key);
+    EventLog::set_level(config_->log.level);
+    if (auto sink = EventLog::sink()) {
+      sink->reopen();  // after logrotate moved the file
+    }
+    health_.start(*config_, endpoints_of(*snapshot));
+    ++reloads_success_;
+    EventLog::write(LogLevel::info, "reload", [&](observe::JsonWriter& j) {
+      j.field("result", "ok");
+      j.field("generation", static_cast<unsigned long long>(snapshot->generation));
+      if (needs_restart) {
+        j.field("note",
+                "server.listen, server.workers, admin.listen and log.file keep their old values "
+                "until a restart");
+      }
+    });
+  }
+
+  void begin_shutdown() {
+    draining_ = true;
+    EventLog::write(LogLevel::info, "shutdown", [&](observe::JsonWriter& j) {
+      j.field("phase", "draining");
+      j.field("drain_timeout_ms", static_cast<long long>(config_->server.drain_timeout.count()));
+    });
+    for (auto& worker : workers_) {
+      worker->begin_drain();
+    }
+    health_.stop();
+    drain_deadline_ = std::chrono::steady_clock::now() + config_->server.drain_timeout;
+    poll_drain();
+  }
+
+  void poll_drain() {
+    std::size_t open = 0;
+    for (auto& worker : workers_) {
+      open += worker->open_connections();
+    }
+    bool expired = std::chrono::steady_clock::now() >= drain_deadline_;
+    if (open == 0 || expired) {
+      forced_ = open > 0;
+      for (auto& worker : workers_) {
+        worker->stop();
+      }
+      admin_.stop();
+      ioc_.stop();
+      return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(20));
+    drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        poll_drain();
+      }
+    });
+  }
+
+  std::string render_metrics() {
+    std::vector<observe::WorkerMetrics::Copy> copies;
+    for (auto& worker : workers_) {
+      auto future = worker->metrics_copy();
+      if (future.wait_for(std::chrono::seconds(2)) == std::future_status::ready) {
+        copies.push_back(future.get());
+      }
+    }
+    observe::ProcessMetrics process;
+    process.reloads_success = reloads_success_;
+    process.reloads_failure = reloads_failure_;
+    process.version = kVersion;
+    for (const auto& upstream : config_->upstreams) {
+      process.upstream_healthy.emplace_back(
+          upstream.name, !upstream.health || board_->healthy(upstream.name));
+    }
+    return observe::render_prometheus(copies, process);
+  }
+
+  std::string config_path_;
+  std::shared_ptr<const config::Config> config_;
+  asio::io_context ioc_{1};
+  std::shared_ptr<observe::HealthBoard> board_ = std::make_shared<observe::HealthBoard>();
+  admin::AdminServer admin_;
+  observe::HealthChecker health_;
+  std::vector<std::unique_ptr<net::Worker>> workers_;
+  std::map<std::string, std::shared_ptr<std::atomic<std::size_t>>> open_counts_;
+  std::atomic<std::size_t> total_connections_{0};
+  std::uint64_t generation_ = 0;
+  std::uint64_t reloads_success_ = 0;
+  std::uint64_t reloads_failure_ = 0;
+  bool draining_ = false;
+  bool forced_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_{};
+  asio::steady_timer drain_timer_{ioc_};
+};
+
+}  // namespace
+
+int run_serve(const std::string& config_path) {
+  auto result = config::load_config(config_path);
+  if (!result.problems.empty()) {
+    print_problems(result.problems);
+    return 1;
+  }
+  // Signals are handled by the control thread's signal_set; block them before any worker
+  // thread starts so the workers never receive them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  try {
+    EventLog::install(std::make_shared<observe::LogSink>(result.config->log.file),
+                      result.config->log.level);
+    ServeProcess process(config_path, result.config);
+    return process.run();
+  } catch (const SnapshotError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "%s: %s\n", config_path.c_str(), e.what());
+    return 1;
+  } catch (const std::runtime_error& e) {
+    std::fprintf(stderr, "%s: %s\n", config_path.c_str(), e.what());
+    return 1;
+  }
+}
+
+}  // namespace rampart::cli

@@ -1,0 +1,122 @@
+#pragma once
+// The typed, validated, immutable configuration (SPEC §2). Built only by load_config();
+// shared by every worker as std::shared_ptr<const Config> and swapped whole on reload.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/cidr.hpp"
+
+namespace rampart::config {
+
+using Duration = std::chrono::milliseconds;
+
+enum class Env { development, production };
+enum class LogLevel { debug, info, warn, error };
+/// Route authentication mode. Only `none` is served today; the others are refused at load.
+enum class AuthMode { none, optional, required };
+
+/// A "host:port" listen address. `host` may be an IPv4 or IPv6 literal ("[::1]:80" form).
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+struct ServerConfig {
+  ListenAddress listen{"0.0.0.0", 8080};
+  unsigned workers = 0;  ///< resolved at load: 0 in YAML becomes the core count
+  std::size_t max_connections = 10000;
+  std::size_t max_header_bytes = 16 * 1024;
+  Duration header_timeout = std::chrono::seconds(10);
+  Duration idle_timeout = std::chrono::seconds(60);
+  Duration drain_timeout = std::chrono::seconds(30);
+  std::vector<Cidr> trusted_proxies;
+};
+
+struct AdminConfig {
+  ListenAddress listen{"127.0.0.1", 9901};
+  std::string api_key;  ///< required, >= 32 characters
+};
+
+struct LogConfig {
+  LogLevel level = LogLevel::info;
+  std::string file = "-";  ///< "-" is stdout
+};
+
+/// Active health check of an upstream; its result feeds /health/ready.
+struct HealthCheckConfig {
+  std::string path = "/healthz";
+  Duration interval = std::chrono::seconds(5);
+  Duration timeout = std::chrono::seconds(2);
+};
+
+struct UpstreamConfig {
+  std::string name;
+  std::string url;   ///< as written, "http://host:port" (no path; https is refused for now)
+  std::string host;  ///< from url
+  std::uint16_t port = 80;
+  std::string host_header;  ///< "host" or "host:port" as sent in Host
+  Duration connect_timeout = std::chrono::seconds(2);
+  Duration timeout = std::chrono::seconds(30);
+  std::size_t max_connections = 256;
+  std::optional<HealthCheckConfig> health;
+};
+
+struct RouteMatch {
+  std::string path;          ///< exact path, or empty
+  std::string path_prefix;   ///< plain string prefix, or empty; exactly one of the two is set
+  std::vector<std::string> methods;  ///< upper case; empty means any method
+};
+
+struct StreamConfig {
+  Duration max_duration = std::chrono::hours(1);
+};
+
+struct RouteConfig {
+  std::string name;
+  RouteMatch match;
+  std::string upstream;
+  std::size_t upstream_index = 0;  ///< index into Config::upstreams
+  AuthMode auth = AuthMode::required;
+  bool is_public = false;  ///< `public: true`: an intentional unauthenticated route
+  std::optional<StreamConfig> stream;
+};
+
+struct Config {
+  Env env = Env::development;
+  ServerConfig server;
+  AdminConfig admin;
+  LogConfig log;
+  std::vector<UpstreamConfig> upstreams;
+  std::vector<RouteConfig> routes;
+  std::string source_path;  ///< the file it was loaded from
+};
+
+/// One problem found while loading: printed as "file:line:column: key.path: message".
+struct ConfigProblem {
+  std::string file;
+  int line = 0;    ///< 1-based; 0 when the problem has no position (e.g. unreadable file)
+  int column = 0;  ///< 1-based
+  std::string key_path;  ///< e.g. "routes[2].match.path_prefix"
+  std::string message;
+
+  std::string to_string() const;
+};
+
+struct LoadResult {
+  std::shared_ptr<const Config> config;  ///< null when problems is not empty
+  std::vector<ConfigProblem> problems;
+};
+
+/// Reads, substitutes ${VAR}s, parses and validates the file. Never throws for bad input.
+LoadResult load_config(const std::string& path);
+
+/// The same from text already in memory (`source_name` is used in problems). For tests.
+LoadResult load_config_text(const std::string& text, const std::string& source_name);
+
+}  // namespace rampart::config

@@ -1,0 +1,74 @@
+#include "gateway/header_list.hpp"
+
+#include <boost/beast/core/string.hpp>
+
+namespace rampart::gateway {
+
+namespace {
+bool istarts_with(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         boost::beast::iequals(text.substr(0, prefix.size()), prefix);
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+}  // namespace
+
+const HeaderField* HeaderList::find(std::string_view name) const {
+  for (const auto& f : fields_) {
+    if (!f.removed && boost::beast::iequals(f.name, name)) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+void HeaderList::remove_prefixed(std::string_view prefix) {
+  for (auto& f : fields_) {
+    if (istarts_with(f.name, prefix)) {
+      f.removed = true;
+    }
+  }
+}
+
+void HeaderList::remove_named(std::string_view names) {
+  while (!names.empty()) {
+    auto comma = names.find(',');
+    auto name = trim(names.substr(0, comma));
+    names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
+    if (name.empty() || boost::beast::iequals(name, "close") ||
+        boost::beast::iequals(name, "keep-alive")) {
+      continue;
+    }
+    for (auto& f : fields_) {
+      if (boost::beast::iequals(f.name, name)) {
+        f.removed = true;
+      }
+    }
+  }
+}
+
+bool is_hop_by_hop(field id) {
+  switch (id) {
+    case field::connection:
+    case field::keep_alive:
+    case field::proxy_connection:
+    case field::te:
+    case field::trailer:
+    case field::upgrade:
+    case field::proxy_authorization:
+    case field::proxy_authenticate:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace rampart::gateway

@@ -1,0 +1,67 @@
+#pragma once
+// The fields of one HTTP message head, as views into the connection's read buffer: parsing
+// copies nothing, policies remove fields by marking them, and the head is re-serialized once.
+
+#include <string_view>
+#include <vector>
+
+#include <boost/beast/http/field.hpp>
+
+namespace rampart::gateway {
+
+using boost::beast::http::field;
+
+struct HeaderField {
+  field id = field::unknown;
+  std::string_view name;
+  std::string_view value;
+  bool removed = false;
+};
+
+/// Fields in arrival order. Views stay valid until the connection reuses its read buffer.
+class HeaderList {
+ public:
+  void clear() { fields_.clear(); }
+  void add(field id, std::string_view name, std::string_view value) {
+    fields_.push_back(HeaderField{id, name, value, false});
+  }
+
+  /// The first field with this id that is not removed, or null.
+  const HeaderField* find(field id) const {
+    for (const auto& f : fields_) {
+      if (f.id == id && !f.removed) {
+        return &f;
+      }
+    }
+    return nullptr;
+  }
+  /// For fields Beast doesn't know (field::unknown): case-insensitive name match.
+  const HeaderField* find(std::string_view name) const;
+  bool has(field id) const { return find(id) != nullptr; }
+  std::string_view value(field id) const {
+    const auto* f = find(id);
+    return f ? f->value : std::string_view{};
+  }
+  void remove(field id) {
+    for (auto& f : fields_) {
+      if (f.id == id) {
+        f.removed = true;
+      }
+    }
+  }
+  /// Removes every field whose name starts with `prefix` (case-insensitive).
+  void remove_prefixed(std::string_view prefix);
+  /// Removes fields named in a Connection header value (RFC 9110 §7.6.1).
+  void remove_named(std::string_view comma_separated_names);
+
+  std::vector<HeaderField>& fields() { return fields_; }
+  const std::vector<HeaderField>& fields() const { return fields_; }
+
+ private:
+  std::vector<HeaderField> fields_;
+};
+
+/// True for the hop-by-hop fields of RFC 9110 §7.6.1 that a proxy never forwards as they are.
+bool is_hop_by_hop(field id);
+
+}  // namespace rampart::gateway

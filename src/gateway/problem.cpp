@@ -1,0 +1,63 @@
+#include "gateway/problem.hpp"
+
+#include <ostream>
+
+#include <boost/beast/http/status.hpp>
+
+#include "observe/json_writer.hpp"
+
+namespace rampart::gateway {
+
+namespace {
+struct CodeInfo {
+  std::string_view name;
+  int status;
+};
+
+constexpr CodeInfo kCodes[] = {
+    {"bad_request", 400},          {"invalid_json", 400},
+    {"unauthorized", 401},         {"bad_signature", 401},
+    {"forbidden", 403},            {"origin_not_allowed", 403},
+    {"not_found", 404},            {"method_not_allowed", 405},
+    {"replayed", 409},             {"payload_too_large", 413},
+    {"uri_too_long", 414},         {"schema_violation", 422},
+    {"rate_limited", 429},         {"header_too_large", 431},
+    {"upstream_error", 500},       {"upstream_unavailable", 502},
+    {"budget_exceeded", 402},      {"upstream_timeout", 504},
+};
+}  // namespace
+
+std::string_view code_name(ProblemCode code) { return kCodes[static_cast<int>(code)].name; }
+int default_status(ProblemCode code) { return kCodes[static_cast<int>(code)].status; }
+
+std::string_view reason_phrase(int status) {
+  auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  if (reason == "<unknown-status>") {
+    return status >= 500 ? "Server Error" : "Error";
+  }
+  return {reason.data(), reason.size()};
+}
+
+Problem Problem::of(ProblemCode code, std::string_view detail) {
+  return Problem{code, default_status(code), detail};
+}
+
+Problem Problem::upstream_error(int status) {
+  return Problem{ProblemCode::upstream_error, status, "the upstream service failed"};
+}
+
+void append_problem_body(const Problem& problem, std::string_view request_id, std::string& out) {
+  observe::JsonWriter json(out);
+  json.begin_object();
+  json.field("type", "about:blank");
+  json.field("title", reason_phrase(problem.status));
+  json.field("status", static_cast<long long>(problem.status));
+  if (!problem.detail.empty()) {
+    json.field("detail", problem.detail);
+  }
+  json.field("code", code_name(problem.code));
+  json.field("request_id", request_id);
+  json.end_object();
+}
+
+}  // namespace rampart::gateway

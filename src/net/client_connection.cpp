@@ -1,0 +1,478 @@
+#include "net/client_connection.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <span>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include "observe/json_writer.hpp"
+
+namespace rampart::net {
+
+using gateway::Problem;
+using gateway::ProblemCode;
+using Outcome = ClientConnection::Outcome;
+
+namespace {
+
+constexpr std::string_view kProblemJson = "application/problem+json";
+
+bool is_header_limit(const error_code& ec) { return ec == http::error::header_limit; }
+
+/// A 414 also when the request line alone overflowed the header limit before Beast saw it.
+bool request_line_too_long(std::string_view received) {
+  auto eol = received.find("\r\n");
+  return (eol == std::string_view::npos ? received.size() : eol) > kMaxUriBytes;
+}
+
+}  // namespace
+
+ClientConnection::ClientConnection(Worker& worker, Socket socket)
+    : worker_(worker), client_(std::move(socket)) {
+  ++worker_.metrics().active_connections;
+}
+
+ClientConnection::~ClientConnection() {
+  --worker_.metrics().active_connections;
+  worker_.buffers().detach(in_);
+  worker_.buffers().detach(out_);
+  worker_.connection_closed();
+}
+
+Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
+  error_code ignored;
+  auto peer = self->client_.remote_endpoint(ignored);
+  self->exchange_.peer = peer.address();
+  while (co_await self->read_request_head()) {
+    if (co_await self->handle_request() == Outcome::close) {
+      break;
+    }
+  }
+  self->stop_watching_client();
+  self->close_upstream();
+  self->client_.shutdown(tcp::socket::shutdown_send, ignored);
+  self->client_.close(ignored);
+}
+
+bool ClientConnection::closing() const { return draining_ || worker_.draining(); }
+
+void ClientConnection::set_deadline(Deadline kind, Clock::duration after) {
+  deadline_kind_ = kind;
+  deadline_ = Clock::now() + after;
+}
+
+void ClientConnection::check_deadline(Clock::time_point now) {
+  if (deadline_kind_ == Deadline::none || now < deadline_) {
+    return;
+  }
+  error_code ignored;
+  switch (deadline_kind_) {
+    case Deadline::client:
+      client_.close(ignored);
+      break;
+    case Deadline::upstream:
+      upstream_timed_out_ = true;
+      if (upstream_) {
+        upstream_->socket.close(ignored);
+      }
+      break;
+    case Deadline::stream:
+      stream_expired_ = true;
+      if (upstream_) {
+        upstream_->socket.close(ignored);
+      }
+      break;
+    case Deadline::none:
+      break;
+  }
+  deadline_kind_ = Deadline::none;
+}
+
+void ClientConnection::drain() {
+  draining_ = true;
+  if (idle_) {
+    error_code ignored;
+    client_.close(ignored);
+  }
+}
+
+void ClientConnection::force_close() {
+  error_code ignored;
+  client_.close(ignored);
+  close_upstream();
+}
+
+Task<bool> ClientConnection::read_request_head() {
+  exchange_.clear();
+  request_parser_.emplace(exchange_.request);
+  auto& config = view_ ? view_->snapshot->config() : worker_.view()->snapshot->config();
+  request_parser_->header_limit(static_cast<std::uint32_t>(config.server.max_header_bytes));
+  request_parser_->body_limit(boost::none);
+
+  if (in_.empty()) {
+    // Idle: hold no buffer while waiting (10,000 idle keep-alive clients cost no buffers).
+    worker_.buffers().detach(in_);
+    worker_.buffers().detach(out_);
+    idle_ = true;
+    set_deadline(Deadline::client,
+                 first_request_ ? config.server.header_timeout : config.server.idle_timeout);
+    if (closing()) {
+      co_return false;
+    }
+    auto [ec] = co_await client_.async_wait(tcp::socket::wait_read, use_tuple);
+    idle_ = false;
+    if (ec || closing()) {
+      co_return false;
+    }
+  }
+  worker_.buffers().attach(in_);
+  first_request_ = false;
+  set_deadline(Deadline::client, config.server.header_timeout);
+  exchange_.started = Clock::now();
+
+  for (;;) {
+    error_code ec;
+    if (!in_.empty()) {
+      head_bytes_ = request_parser_->put(asio::buffer(in_.data(), in_.size()), ec);
+      if (!ec) {
+        break;
+      }
+      if (ec != http::error::need_more) {
+        Problem problem = Problem::of(ProblemCode::bad_request, "malformed HTTP request");
+        if (request_parser_->uri_too_long() ||
+            (is_header_limit(ec) && request_line_too_long(in_.view()))) {
+          problem = Problem::of(ProblemCode::uri_too_long, "the request target is too long");
+        } else if (is_header_limit(ec)) {
+          problem = Problem::of(ProblemCode::header_too_large, "the request head is too large");
+        }
+        exchange_.bytes_in = in_.size();
+        co_await answer_problem(problem);
+        co_return false;
+      }
+    }
+    if (in_.writable() == 0) {
+      in_.compact();
+    }
+    auto [read_ec, n] = co_await client_.async_read_some(
+        asio::buffer(in_.write_ptr(), in_.writable()), use_tuple);
+    if (read_ec) {
+      co_return false;  // closed mid-head or timed out: nothing to answer
+    }
+    in_.commit(n);
+  }
+  exchange_.bytes_in = head_bytes_;
+  co_return true;
+}
+
+void ClientConnection::prepare_exchange() {
+  if (view_ != worker_.view()) {
+    view_ = worker_.view();
+  }
+  const auto& config = view_->snapshot->config();
+  exchange_.config = &config;
+  exchange_.tls = false;
+  client_gone_ = upstream_timed_out_ = stream_expired_ = false;
+  response_started_ = upstream_protocol_error_ = false;
+
+  // Client address: the TCP peer, unless the peer is a trusted proxy, in which case the
+  // rightmost X-Forwarded-For entry that is not itself a trusted proxy.
+  const auto& trusted = config.server.trusted_proxies;
+  auto is_trusted = [&](const boost::asio::ip::address& a) {
+    return std::any_of(trusted.begin(), trusted.end(),
+                       [&](const config::Cidr& c) { return c.contains(a); });
+  };
+  std::string peer_text = exchange_.peer.to_string();
+  exchange_.client_ip = peer_text;
+  const auto* xff = exchange_.request.headers.find(std::string_view("x-forwarded-for"));
+  if (xff != nullptr && !trusted.empty() && is_trusted(exchange_.peer)) {
+    exchange_.forwarded_for.assign(xff->value);
+    exchange_.forwarded_for += ", ";
+    exchange_.forwarded_for += peer_text;
+    std::string_view rest = xff->value;
+    while (!rest.empty()) {
+      auto comma = rest.rfind(',');
+      auto entry = rest.substr(comma == std::string_view::npos ? 0 : comma + 1);
+      while (!entry.empty() && entry.front() == ' ') {
+        entry.remove_prefix(1);
+      }
+      while (!entry.empty() && entry.back() == ' ') {
+        entry.remove_suffix(1);
+      }
+      error_code ec;
+      auto address = boost::asio::ip::make_address(std::string(entry), ec);
+      if (ec) {
+        break;
+      }
+      exchange_.client_ip = address.to_string();
+      if (!is_trusted(address)) {
+        break;
+      }
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+    }
+  } else {
+    exchange_.forwarded_for = peer_text;
+  }
+  exchange_.identity = "ip:";
+  exchange_.identity += exchange_.client_ip;
+}
+
+Task<Outcome> ClientConnection::handle_request() {
+  prepare_exchange();
+  const auto& pipeline = view_->snapshot->pipeline;
+  auto& request = exchange_.request;
+
+  auto verdict = pipeline.on_request_before_routing(exchange_);
+  if (!verdict.is_next()) {
+    co_return co_await answer_problem(verdict.problem);
+  }
+  if (request.target.empty() || request.target.front() != '/') {
+    co_return co_await answer_problem(
+        Problem::of(ProblemCode::bad_request, "the request target must be an absolute path"));
+  }
+  if (request.path == "/health" || request.path.starts_with("/health/")) {
+    if (request.path == "/health" || request.path == "/health/live" ||
+        request.path == "/health/ready") {
+      co_return co_await answer_builtin();
+    }
+  }
+
+  auto match = pipeline.router().match(request.method, request.path);
+  if (match.route == nullptr) {
+    if (match.path_matched) {
+      std::string allow = "Allow: " + pipeline.router().allowed_methods(request.path) + "\r\n";
+      co_return co_await answer_problem(
+          Problem::of(ProblemCode::method_not_allowed, "this route does not accept the method"),
+          allow);
+    }
+    co_return co_await answer_problem(
+        Problem::of(ProblemCode::not_found, "no route matches the request"));
+  }
+  exchange_.route = match.route;
+  verdict = pipeline.on_request_for_route(exchange_, match.index);
+  if (!verdict.is_next()) {
+    co_return co_await answer_problem(verdict.problem);
+  }
+  co_return co_await proxy(match.index);
+}
+
+Task<Outcome> ClientConnection::answer_builtin() {
+  const auto& path = exchange_.request.path;
+  if (exchange_.request.verb != http::verb::get && exchange_.request.verb != http::verb::head) {
+    co_return co_await answer_problem(
+        Problem::of(ProblemCode::method_not_allowed, "health endpoints answer GET and HEAD"),
+        "Allow: GET, HEAD\r\n");
+  }
+  body_.clear();
+  int status = 200;
+  if (path == "/health") {
+    body_ = R"({"status":"ok"})";
+  } else if (path == "/health/live") {
+    body_ = R"({"status":"alive"})";
+  } else {
+    const auto& snapshot = *view_->snapshot;
+    bool ready = true;
+    std::string checks;
+    observe::JsonWriter json(checks);
+    json.begin_object();
+    for (const auto& upstream : snapshot.config().upstreams) {
+      bool healthy = !upstream.health || snapshot.health->healthy(upstream.name);
+      ready = ready && healthy;
+      json.field("upstream:" + upstream.name, healthy ? "healthy" : "unhealthy");
+    }
+    json.end_object();
+    status = ready ? 200 : 503;
+    body_ = ready ? R"({"status":"ready","checks":)" : R"({"status":"not_ready","checks":)";
+    body_ += checks;
+    body_ += '}';
+  }
+  exchange_.response.headers.clear();
+  co_return co_await answer(status, "application/json", body_, false);
+}
+
+Task<Outcome> ClientConnection::answer_problem(Problem problem, std::string_view extra_headers) {
+  exchange_.problem = problem;
+  exchange_.response.headers.clear();
+  if (!view_) {
+    view_ = worker_.view();
+  }
+  exchange_.response_extra_headers.assign(extra_headers);
+  exchange_.response_extra_headers += "Cache-Control: no-store\r\n";
+  body_.clear();
+  if (exchange_.request_id.empty()) {
+    // Rejected before the request-id stage ran (malformed head): make one now.
+    view_->snapshot->pipeline.on_request_before_routing(exchange_);
+  }
+  gateway::append_problem_body(problem, exchange_.request_id, body_);
+  // A request body we did not read would be taken for the next request: close instead.
+  bool close = (exchange_.request.has_body && !request_parser_->is_done()) ||
+               problem.status == 400 || problem.status == 414 || problem.status == 431;
+  co_return co_await answer(problem.status, kProblemJson, body_, close);
+}
+
+Task<Outcome> ClientConnection::answer(int status, std::string_view content_type,
+                                       std::string_view body, bool close) {
+  if (!view_) {
+    view_ = worker_.view();
+  }
+  close = close || closing() || !request_parser_->is_header_done() ||
+          !request_parser_->keep_alive();
+  exchange_.response.status = status;
+  view_->snapshot->pipeline.on_response(exchange_);
+
+  head_.clear();
+  head_ += "HTTP/1.1 ";
+  head_ += std::to_string(status);
+  head_ += ' ';
+  head_ += gateway::reason_phrase(status);
+  head_ += "\r\nContent-Type: ";
+  head_ += content_type;
+  head_ += "\r\nContent-Length: ";
+  head_ += std::to_string(body.size());
+  head_ += "\r\n";
+  head_ += exchange_.response_extra_headers;
+  if (close) {
+    head_ += "Connection: close\r\n";
+  }
+  head_ += "\r\n";
+  std::vector<std::string_view> pieces;
+  if (exchange_.request.verb != http::verb::head) {
+    pieces.push_back(body);
+  }
+  co_await write_client(head_, pieces);
+  finish_request(exchange_.started);
+  in_.consume(std::min(head_bytes_, in_.size()));
+  head_bytes_ = 0;
+  co_return close ? Outcome::close : Outcome::keep_alive;
+}
+
+Task<error_code> ClientConnection::write_client(std::string_view head,
+                                                const std::vector<std::string_view>& body) {
+  std::array<asio::const_buffer, 16> buffers;
+  std::size_t count = 0;
+  if (!head.empty()) {
+    buffers[count++] = asio::buffer(head.data(), head.size());
+  }
+  std::size_t next = 0;
+  error_code result;
+  do {
+    while (next < body.size() && count < buffers.size()) {
+      if (!body[next].empty()) {
+        buffers[count++] = asio::buffer(body[next].data(), body[next].size());
+      }
+      ++next;
+    }
+    if (count == 0) {
+      break;
+    }
+    auto [ec, n] = co_await asio::async_write(
+        client_, std::span<const asio::const_buffer>(buffers.data(), count), use_tuple);
+    exchange_.bytes_out += n;
+    if (ec) {
+      client_gone_ = true;
+      result = ec;
+      break;
+    }
+    response_started_ = true;
+    count = 0;
+  } while (next < body.size());
+  co_return result;
+}
+
+void ClientConnection::finish_request(Clock::time_point started) {
+  auto now = Clock::now();
+  double seconds = std::chrono::duration<double>(now - started).count();
+  int status = exchange_.response.status;
+  auto& metrics = *view_;
+  observe::RouteMetrics* route_metrics = metrics.unrouted_metrics;
+  if (exchange_.route != nullptr) {
+    auto index =
+        static_cast<std::size_t>(exchange_.route - view_->snapshot->config().routes.data());
+    route_metrics = metrics.route_metrics[index];
+  }
+  bool builtin = exchange_.route == nullptr && !exchange_.problem &&
+                 exchange_.request.path.starts_with("/health");
+  if (!builtin) {
+    route_metrics->count(exchange_.request.method, status);
+    route_metrics->duration.observe(seconds);
+  }
+
+  auto level = builtin ? config::LogLevel::debug
+                       : (status >= 500 ? config::LogLevel::error : config::LogLevel::info);
+  if (!observe::EventLog::enabled(level)) {
+    return;
+  }
+  auto& line = worker_.log().line_buffer();
+  observe::JsonWriter json(line);
+  json.begin_object();
+  char ts[32];
+  json.field("ts", observe::format_timestamp(ts, std::chrono::system_clock::now()));
+  json.field("level", observe::level_name(level));
+  json.field("event", "request");
+  json.field("request_id", exchange_.request_id);
+  json.field("method", exchange_.request.method);
+  json.field("path", exchange_.request.path);
+  json.field("route", exchange_.route ? std::string_view(exchange_.route->name)
+                                      : observe::kNoRouteLabel);
+  json.field("status", static_cast<long long>(status));
+  if (exchange_.problem) {
+    json.field("code", gateway::code_name(exchange_.problem->code));
+  }
+  json.field_double("duration_ms", seconds * 1000.0, 3);
+  if (exchange_.upstream_ms) {
+    json.field_double("upstream_ms", *exchange_.upstream_ms, 3);
+  } else {
+    json.key("upstream_ms");
+    json.raw("null");
+  }
+  json.field("bytes_in", static_cast<unsigned long long>(exchange_.bytes_in));
+  json.field("bytes_out", static_cast<unsigned long long>(exchange_.bytes_out));
+  json.field("client_ip", exchange_.client_ip);
+  json.field("identity", exchange_.identity);
+  json.end_object();
+  line += '\n';
+  worker_.log().committed();
+}
+
+void ClientConnection::start_watching_client() {
+  if (watching_client_ || !in_.empty() || !client_.is_open()) {
+    return;  // pipelined bytes already here: the client is alive
+  }
+  watching_client_ = true;
+  client_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const error_code& ec) {
+                       if (ec || !self->watching_client_) {
+                         return;
+                       }
+                       self->watching_client_ = false;
+                       char byte;
+                       auto n = ::recv(self->client_.native_handle(), &byte, 1,
+                                       MSG_PEEK | MSG_DONTWAIT);
+                       if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+                         return;  // a pipelined request, or a spurious wake-up
+                       }
+                       // The client went away: stop the upstream work at once.
+                       self->client_gone_ = true;
+                       self->close_upstream();
+                     });
+}
+
+void ClientConnection::stop_watching_client() {
+  if (watching_client_) {
+    watching_client_ = false;
+    error_code ignored;
+    client_.cancel(ignored);
+  }
+}
+
+void ClientConnection::close_upstream() {
+  if (upstream_) {
+    error_code ignored;
+    upstream_->socket.close(ignored);
+  }
+}
+
+}  // namespace rampart::net

@@ -1,0 +1,420 @@
+// The proxy step (SPEC §3 step 10) and the 5xx replacement of step 11: the part of
+// ClientConnection that talks to the upstream. Bodies stream through in buffer-sized pieces,
+// forwarded exactly as framed (chunked stays chunked), so nothing is ever buffered whole.
+
+#include <array>
+#include <span>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include "net/client_connection.hpp"
+#include "observe/log.hpp"
+
+namespace rampart::net {
+
+using gateway::field;
+using gateway::Problem;
+using gateway::ProblemCode;
+using Outcome = ClientConnection::Outcome;
+
+namespace {
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::size_t kMaxUpstreamHeadBytes = 64 * 1024;
+constexpr std::size_t kErrorExcerptBytes = 2048;
+
+bool is_named(const gateway::HeaderField& f, std::string_view name) {
+  return f.id == field::unknown && boost::beast::iequals(f.name, name);
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+}  // namespace
+
+void ClientConnection::build_upstream_head() {
+  const auto& config = view_->snapshot->config();
+  const auto& upstream = config.upstreams[exchange_.route->upstream_index];
+  auto& request = exchange_.request;
+  request.headers.remove_named(request.headers.value(field::connection));
+
+  head_.clear();
+  head_ += request.method;
+  head_ += ' ';
+  head_ += request.target;
+  head_ += " HTTP/1.1\r\n";
+  append_field(head_, "Host", upstream.host_header);
+  for (const auto& f : request.headers.fields()) {
+    if (f.removed || gateway::is_hop_by_hop(f.id) || f.id == field::host ||
+        is_named(f, "x-forwarded-for") || is_named(f, "x-forwarded-proto")) {
+      continue;
+    }
+    append_field(head_, f.name, f.value);
+  }
+  append_field(head_, "X-Forwarded-For", exchange_.forwarded_for);
+  append_field(head_, "X-Forwarded-Proto", exchange_.tls ? "https" : "http");
+  head_ += exchange_.upstream_extra_headers;
+  head_ += "\r\n";
+}
+
+void ClientConnection::build_response_head(bool close, bool decoded) {
+  auto& response = exchange_.response;
+  exchange_.response_extra_headers.clear();
+  view_->snapshot->pipeline.on_response(exchange_);
+  response.headers.remove_named(response.headers.value(field::connection));
+
+  head_.clear();
+  head_ += "HTTP/1.1 ";
+  head_ += std::to_string(response.status);
+  head_ += ' ';
+  head_ += response.reason.empty() ? gateway::reason_phrase(response.status) : response.reason;
+  head_ += "\r\n";
+  for (const auto& f : response.headers.fields()) {
+    if (f.removed || gateway::is_hop_by_hop(f.id) ||
+        (decoded && f.id == field::transfer_encoding)) {
+      continue;
+    }
+    append_field(head_, f.name, f.value);
+  }
+  head_ += exchange_.response_extra_headers;
+  if (close) {
+    head_ += "Connection: close\r\n";
+  }
+  head_ += "\r\n";
+}
+
+Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index) {
+  auto& pool = *view_->pools[upstream_index];
+  upstream_ = pool.take_idle();
+  if (upstream_) {
+    co_return error_code{};
+  }
+  upstream_ = pool.open_new();
+  if (!upstream_) {
+    co_return make_error_code(asio::error::no_buffer_space);
+  }
+  const auto& upstream = view_->snapshot->config().upstreams[upstream_index];
+  set_deadline(Deadline::upstream, upstream.connect_timeout);
+  auto [ec] = co_await upstream_->socket.async_connect(pool.endpoint(), use_tuple);
+  if (!ec) {
+    upstream_->socket.set_option(tcp::no_delay(true), ec);
+  }
+  co_return ec;
+}
+
+Task<error_code> ClientConnection::send_request_upstream(std::size_t initial_body) {
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
+                                            asio::buffer(in_.data(), initial_body)};
+  auto [ec, n] = co_await asio::async_write(upstream_->socket, buffers, use_tuple);
+  if (ec) {
+    co_return ec;
+  }
+  if (request_parser_->is_done()) {
+    co_return error_code{};
+  }
+  // A body larger than what came with the head: relay it piece by piece.
+  in_.consume(initial_body);
+  const auto& config = view_->snapshot->config();
+  while (!request_parser_->is_done()) {
+    set_deadline(Deadline::client, config.server.idle_timeout);
+    in_.compact();
+    auto [read_ec, got] = co_await client_.async_read_some(
+        asio::buffer(in_.write_ptr(), in_.writable()), use_tuple);
+    if (read_ec) {
+      client_gone_ = true;
+      co_return read_ec;
+    }
+    in_.commit(got);
+    exchange_.bytes_in += got;
+    error_code parse_ec;
+    auto used = request_parser_->put(asio::buffer(in_.data(), in_.size()), parse_ec);
+    if (parse_ec && parse_ec != http::error::need_more) {
+      client_gone_ = true;  // a broken body: neither side can continue this exchange
+      co_return parse_ec;
+    }
+    auto [write_ec, written] = co_await asio::async_write(
+        upstream_->socket, asio::buffer(in_.data(), used), use_tuple);
+    if (write_ec) {
+      co_return write_ec;
+    }
+    in_.consume(used);
+  }
+  co_return error_code{};
+}
+
+Task<error_code> ClientConnection::read_response_head() {
+  worker_.buffers().attach(out_);
+  response_parser_.emplace(exchange_.response);
+  response_parser_->header_limit(kMaxUpstreamHeadBytes);
+  response_parser_->body_limit(boost::none);
+  if (exchange_.request.verb == http::verb::head) {
+    response_parser_->skip(true);
+  }
+  for (;;) {
+    if (!out_.empty()) {
+      error_code ec;
+      auto used = response_parser_->put(asio::buffer(out_.data(), out_.size()), ec);
+      if (!ec) {
+        int status = exchange_.response.status;
+        if (status >= 100 && status < 200 && status != 101) {
+          // Interim responses (103 Early Hints...) are not relayed: skip to the final one.
+          out_.consume(used);
+          exchange_.response.headers.clear();
+          response_parser_.emplace(exchange_.response);
+          response_parser_->header_limit(kMaxUpstreamHeadBytes);
+          response_parser_->body_limit(boost::none);
+          continue;
+        }
+        response_head_bytes_ = used;
+        co_return error_code{};
+      }
+      if (ec != http::error::need_more) {
+        upstream_protocol_error_ = true;
+        co_return ec;
+      }
+    }
+    if (out_.writable() == 0) {
+      out_.compact();
+    }
+    auto [ec, n] = co_await upstream_->socket.async_read_some(
+        asio::buffer(out_.write_ptr(), out_.writable()), use_tuple);
+    if (ec) {
+      co_return ec;
+    }
+    out_.commit(n);
+  }
+}
+
+Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
+  const auto& config = view_->snapshot->config();
+  const auto& route = config.routes[route_index];
+  const auto upstream_index = route.upstream_index;
+  auto& upstream_metrics = *view_->upstream_metrics[upstream_index];
+  auto& request = exchange_.request;
+
+  if (request_parser_->expects_continue() && request.has_body) {
+    // The body streams straight on, so tell the client to send it now.
+    request.headers.remove(field::expect);
+    auto [ec, n] = co_await asio::async_write(client_, asio::buffer(kContinue), use_tuple);
+    if (ec) {
+      co_return Outcome::close;
+    }
+  }
+  build_upstream_head();
+  // From here on the head is in head_: the read buffer may be reused.
+  in_.consume(head_bytes_);
+  head_bytes_ = 0;
+  std::size_t initial_body = 0;
+  if (request.has_body) {
+    request_parser_->eager(true);
+    error_code ec;
+    initial_body = request_parser_->put(asio::buffer(in_.data(), in_.size()), ec);
+    exchange_.bytes_in += initial_body;
+    if (ec && ec != http::error::need_more) {
+      co_return co_await answer_problem(
+          Problem::of(ProblemCode::bad_request, "malformed request body framing"));
+    }
+  }
+  // Only a request held whole in memory can be sent again on a fresh connection.
+  const bool replayable = request_parser_->is_done();
+
+  for (int attempt = 0;; ++attempt) {
+    upstream_started_ = Clock::now();
+    auto ec = co_await connect_upstream(upstream_index);
+    if (ec) {
+      upstream_.reset();
+      upstream_metrics.error(observe::UpstreamErrorKind::connect);
+      co_return co_await answer_problem(Problem::of(
+          ProblemCode::upstream_unavailable,
+          ec == asio::error::no_buffer_space ? "the upstream connection limit is reached"
+                                             : "the upstream service is unreachable"));
+    }
+    const bool reused = upstream_->reused;
+    set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
+    ec = co_await send_request_upstream(initial_body);
+    if (!ec) {
+      set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
+      start_watching_client();
+      ec = co_await read_response_head();
+    }
+    if (!ec) {
+      if (replayable) {
+        in_.consume(initial_body);
+      }
+      break;
+    }
+    const bool nothing_received = out_.empty() && !upstream_protocol_error_;
+    upstream_.reset();
+    stop_watching_client();
+    if (client_gone_) {
+      finish_request(exchange_.started);
+      co_return Outcome::close;
+    }
+    if (reused && attempt == 0 && replayable && nothing_received && !upstream_timed_out_) {
+      continue;  // the upstream had closed the pooled connection: try once on a new one
+    }
+    if (replayable) {
+      in_.consume(initial_body);  // sent or not, this body is done with
+    }
+    if (upstream_timed_out_) {
+      upstream_metrics.error(observe::UpstreamErrorKind::timeout);
+      co_return co_await answer_problem(
+          Problem::of(ProblemCode::upstream_timeout, "the upstream service did not answer in time"));
+    }
+    upstream_metrics.error(upstream_protocol_error_ ? observe::UpstreamErrorKind::protocol
+                                                    : observe::UpstreamErrorKind::reset);
+    co_return co_await answer_problem(Problem::of(
+        ProblemCode::upstream_unavailable, "the upstream service closed the connection"));
+  }
+
+  if (exchange_.response.status >= 500) {
+    co_return co_await replace_error_response(upstream_index);
+  }
+  co_return co_await relay_response(route_index);
+}
+
+Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
+  const auto& config = view_->snapshot->config();
+  const auto& route = config.routes[route_index];
+  auto& upstream_metrics = *view_->upstream_metrics[route.upstream_index];
+  auto& parser = *response_parser_;
+
+  if (route.stream) {
+    // A stream outlives the upstream timeout; max_duration bounds it instead.
+    deadline_kind_ = Deadline::stream;
+    deadline_ = exchange_.started + route.stream->max_duration;
+  }
+  const bool decoded = exchange_.request.version < 11 && parser.chunked();
+  const bool close =
+      closing() || !request_parser_->keep_alive() || parser.need_eof() || decoded;
+  build_response_head(close, decoded);
+  out_.consume(response_head_bytes_);
+  parser.eager(true);
+  parser.collect_decoded(decoded);
+
+  bool aborted = false;
+  std::string_view head = head_;
+  std::vector<std::string_view>& pieces = parser.pieces();
+  for (;;) {
+    std::size_t used = 0;
+    pieces.clear();
+    if (!out_.empty() && !parser.is_done()) {
+      error_code ec;
+      used = parser.put(asio::buffer(out_.data(), out_.size()), ec);
+      if (ec && ec != http::error::need_more) {
+        upstream_metrics.error(observe::UpstreamErrorKind::protocol);
+        aborted = true;
+        break;
+      }
+      if (!decoded && used > 0) {
+        pieces.push_back(std::string_view(out_.data(), used));
+      }
+    }
+    if (!head.empty() || !pieces.empty()) {
+      auto ec = co_await write_client(head, pieces);
+      head = {};
+      if (ec) {
+        aborted = true;
+        break;
+      }
+    }
+    out_.consume(used);
+    if (parser.is_done()) {
+      break;
+    }
+    if (out_.writable() == 0) {
+      out_.compact();
+    }
+    auto [ec, n] = co_await upstream_->socket.async_read_some(
+        asio::buffer(out_.write_ptr(), out_.writable()), use_tuple);
+    if (ec == asio::error::eof && parser.need_eof()) {
+      error_code eof_ec;
+      parser.put_eof(eof_ec);
+      break;
+    }
+    if (ec) {
+      if (upstream_timed_out_) {
+        upstream_metrics.error(observe::UpstreamErrorKind::timeout);
+      } else if (!client_gone_ && !stream_expired_) {
+        upstream_metrics.error(observe::UpstreamErrorKind::reset);
+      }
+      aborted = true;
+      break;
+    }
+    out_.commit(n);
+  }
+  stop_watching_client();
+  deadline_kind_ = Deadline::none;
+  auto now = Clock::now();
+  double upstream_seconds = std::chrono::duration<double>(now - upstream_started_).count();
+  exchange_.upstream_ms = upstream_seconds * 1000.0;
+  upstream_metrics.duration.observe(upstream_seconds);
+  if (!aborted && parser.is_done() && parser.keep_alive() && out_.empty()) {
+    view_->pools[route.upstream_index]->give_back(std::move(upstream_), now);
+  } else {
+    upstream_.reset();
+  }
+  finish_request(exchange_.started);
+  co_return (aborted || close) ? Outcome::close : Outcome::keep_alive;
+}
+
+Task<Outcome> ClientConnection::replace_error_response(std::size_t upstream_index) {
+  auto& parser = *response_parser_;
+  const int status = exchange_.response.status;
+  out_.consume(response_head_bytes_);
+  parser.eager(true);
+  parser.collect_decoded(true);
+  std::string excerpt;
+  bool failed = false;
+  while (!parser.is_done() && excerpt.size() < kErrorExcerptBytes) {
+    if (!out_.empty()) {
+      error_code ec;
+      parser.pieces().clear();
+      auto used = parser.put(asio::buffer(out_.data(), out_.size()), ec);
+      for (auto piece : parser.pieces()) {
+        excerpt.append(piece.substr(0, kErrorExcerptBytes - std::min(excerpt.size(),
+                                                                     kErrorExcerptBytes)));
+      }
+      out_.consume(used);
+      if ((ec && ec != http::error::need_more) || parser.is_done()) {
+        failed = failed || (ec && ec != http::error::need_more);
+        break;
+      }
+    }
+    if (out_.writable() == 0) {
+      out_.compact();
+    }
+    auto [ec, n] = co_await upstream_->socket.async_read_some(
+        asio::buffer(out_.write_ptr(), out_.writable()), use_tuple);
+    if (ec) {
+      failed = true;
+      break;
+    }
+    out_.commit(n);
+  }
+  stop_watching_client();
+  auto now = Clock::now();
+  double upstream_seconds = std::chrono::duration<double>(now - upstream_started_).count();
+  exchange_.upstream_ms = upstream_seconds * 1000.0;
+  view_->upstream_metrics[upstream_index]->duration.observe(upstream_seconds);
+  if (!failed && parser.is_done() && parser.keep_alive() && out_.empty()) {
+    view_->pools[upstream_index]->give_back(std::move(upstream_), now);
+  } else {
+    upstream_.reset();
+  }
+  const auto& upstream_name = view_->snapshot->config().upstreams[upstream_index].name;
+  observe::EventLog::write(config::LogLevel::error, "upstream_error", [&](observe::JsonWriter& j) {
+    j.field("request_id", exchange_.request_id);
+    j.field("upstream", upstream_name);
+    j.field("status", static_cast<long long>(status));
+    j.field("body", excerpt);
+  });
+  co_return co_await answer_problem(Problem::upstream_error(status));
+}
+
+}  // namespace rampart::net

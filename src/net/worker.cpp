@@ -1,0 +1,208 @@
+#include "net/worker.hpp"
+
+#include <fmt/format.h>
+
+#include <system_error>
+
+#include "net/client_connection.hpp"
+
+namespace rampart::net {
+
+namespace {
+
+// The sweep granularity: deadlines fire at most this late; log lines wait at most this long.
+constexpr auto kTick = std::chrono::milliseconds(50);
+// Pooled upstream connections unused this long are closed.
+constexpr auto kUpstreamIdle = std::chrono::seconds(30);
+// Big enough for a 64 KiB read per syscall and for any allowed request head.
+constexpr std::size_t kMinBufferBytes = 64 * 1024;
+
+tcp::endpoint to_endpoint(const config::ListenAddress& listen) {
+  return {boost::asio::ip::make_address(listen.host), listen.port};
+}
+
+}  // namespace
+
+Worker::Worker(unsigned index, const config::ListenAddress& listen,
+               std::shared_ptr<observe::LogSink> log_sink,
+               std::atomic<std::size_t>& total_connections, std::size_t max_header_bytes)
+    : index_(index),
+      listen_endpoint_(to_endpoint(listen)),
+      acceptor_(ioc_.get_executor()),
+      tick_(ioc_.get_executor()),
+      buffers_(std::max(kMinBufferBytes, max_header_bytes + 1024)),
+      log_(std::move(log_sink)),
+      total_connections_(total_connections) {}
+
+Worker::~Worker() {
+  if (thread_.joinable()) {
+    stop();
+    join();
+  }
+}
+
+void Worker::bind() {
+  acceptor_.open(listen_endpoint_.protocol());
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  int one = 1;
+  if (::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    throw std::system_error(errno, std::generic_category(), "SO_REUSEPORT");
+  }
+  error_code ec;
+  acceptor_.bind(listen_endpoint_, ec);
+  if (!ec) {
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    throw std::system_error(
+        ec, fmt::format("cannot listen on {}:{}", listen_endpoint_.address().to_string(),
+                        listen_endpoint_.port()));
+  }
+}
+
+void Worker::start(std::shared_ptr<const Snapshot> snapshot) {
+  apply(std::move(snapshot));
+  asio::co_spawn(ioc_, accept_loop(), asio::detached);
+  asio::co_spawn(ioc_, tick_loop(), asio::detached);
+  thread_ = std::thread([this] { ioc_.run(); });
+}
+
+void Worker::install(std::shared_ptr<const Snapshot> snapshot) {
+  asio::post(ioc_, [this, snapshot = std::move(snapshot)]() mutable { apply(std::move(snapshot)); });
+}
+
+void Worker::apply(std::shared_ptr<const Snapshot> snapshot) {
+  auto view = std::make_shared<WorkerView>();
+  const auto& config = snapshot->config();
+  std::map<std::string, std::shared_ptr<UpstreamPool>> pools;
+  for (std::size_t i = 0; i < config.upstreams.size(); ++i) {
+    const auto& upstream = config.upstreams[i];
+    const auto& target = snapshot->upstreams[i];
+    auto key = fmt::format("{} {}:{} {}", upstream.name, target.endpoint.address().to_string(),
+                           target.endpoint.port(), upstream.max_connections);
+    auto it = pools_.find(key);
+    auto pool = it != pools_.end() ? it->second
+                                   : std::make_shared<UpstreamPool>(ioc_, target.endpoint,
+                                                                    upstream.max_connections,
+                                                                    target.open_count);
+    pools.emplace(key, pool);
+    view->pools.push_back(pool);
+    view->upstream_metrics.push_back(&metrics_.upstream(upstream.name));
+  }
+  for (const auto& route : config.routes) {
+    view->route_metrics.push_back(&metrics_.route(route.name));
+  }
+  view->unrouted_metrics = &metrics_.route(std::string(observe::kNoRouteLabel));
+  view->snapshot = std::move(snapshot);
+  pools_ = std::move(pools);  // pools no longer configured live on in older views until done
+  view_ = std::move(view);
+}
+
+Task<void> Worker::accept_loop() {
+  Timer backoff(ioc_.get_executor());
+  while (acceptor_.is_open()) {
+    auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+        break;
+      }
+      // Out of descriptors or memory: wait a little instead of spinning.
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(use_tuple);
+      continue;
+    }
+    const auto limit = view_->snapshot->config().server.max_connections;
+    if (total_connections_.fetch_add(1, std::memory_order_relaxed) >= limit) {
+      total_connections_.fetch_sub(1, std::memory_order_relaxed);
+      continue;  // over max_connections: the socket closes as it goes out of scope
+    }
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    open_connections_.fetch_add(1, std::memory_order_relaxed);
+    auto connection = std::make_shared<ClientConnection>(*this, std::move(socket));
+    connections_.push_back(*connection);
+    if (draining_) {
+      connection->drain();
+    }
+    asio::co_spawn(ioc_, ClientConnection::serve(std::move(connection)), asio::detached);
+  }
+}
+
+void Worker::connection_closed() {
+  total_connections_.fetch_sub(1, std::memory_order_relaxed);
+  open_connections_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+Task<void> Worker::tick_loop() {
+  auto last_prune = std::chrono::steady_clock::now();
+  for (;;) {
+    tick_.expires_after(kTick);
+    auto [ec] = co_await tick_.async_wait(use_tuple);
+    if (ec || stopping_) {
+      break;
+    }
+    auto now = std::chrono::steady_clock::now();
+    sweep(now);
+    log_.flush();
+    if (now - last_prune > std::chrono::seconds(1)) {
+      last_prune = now;
+      for (auto& [key, pool] : pools_) {
+        pool->prune(now, kUpstreamIdle);
+      }
+    }
+  }
+}
+
+void Worker::sweep(std::chrono::steady_clock::time_point now) {
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    // check_deadline may close sockets but never destroys the connection synchronously.
+    auto& connection = *it++;
+    connection.check_deadline(now);
+  }
+}
+
+void Worker::begin_drain() {
+  asio::post(ioc_, [this] {
+    draining_ = true;
+    error_code ignored;
+    acceptor_.close(ignored);
+    for (auto& connection : connections_) {
+      connection.drain();
+    }
+    for (auto& [key, pool] : pools_) {
+      pool->clear();
+    }
+  });
+}
+
+void Worker::stop() {
+  asio::post(ioc_, [this] {
+    stopping_ = true;
+    draining_ = true;
+    error_code ignored;
+    acceptor_.close(ignored);
+    tick_.cancel();
+    for (auto& connection : connections_) {
+      connection.force_close();
+    }
+    for (auto& [key, pool] : pools_) {
+      pool->clear();
+    }
+    log_.flush();
+  });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+std::future<observe::WorkerMetrics::Copy> Worker::metrics_copy() {
+  auto promise = std::make_shared<std::promise<observe::WorkerMetrics::Copy>>();
+  auto future = promise->get_future();
+  asio::post(ioc_, [this, promise] { promise->set_value(metrics_.copy()); });
+  return future;
+}
+
+}  // namespace rampart::net

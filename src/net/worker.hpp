@@ -1,0 +1,106 @@
+#pragma once
+// One I/O thread: its own io_context, its own SO_REUSEPORT acceptor, its own upstream pools,
+// buffers, metrics and log buffer. A request never leaves the worker that accepted it.
+
+#include <atomic>
+#include <cstdint>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/intrusive/list.hpp>
+
+#include "net/asio.hpp"
+#include "net/io_buffer.hpp"
+#include "net/snapshot.hpp"
+#include "net/upstream_pool.hpp"
+#include "observe/log.hpp"
+#include "observe/metrics.hpp"
+
+namespace rampart::net {
+
+class ClientConnection;
+
+/// A worker's view of one Snapshot: the shared config plus this worker's pools and counters
+/// for it, resolved once per reload so the request path only indexes vectors.
+struct WorkerView {
+  std::shared_ptr<const Snapshot> snapshot;
+  std::vector<std::shared_ptr<UpstreamPool>> pools;          ///< by upstream index
+  std::vector<observe::RouteMetrics*> route_metrics;         ///< by route index
+  std::vector<observe::UpstreamMetrics*> upstream_metrics;   ///< by upstream index
+  observe::RouteMetrics* unrouted_metrics = nullptr;
+};
+
+using ConnectionHook =
+    boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
+/// What the worker can do to each of its connections: the deadline sweep, drain, stop.
+class TrackedConnection : public ConnectionHook {
+ public:
+  virtual ~TrackedConnection() = default;
+  virtual void check_deadline(std::chrono::steady_clock::time_point now) = 0;
+  virtual void drain() = 0;
+  virtual void force_close() = 0;
+};
+
+class Worker {
+ public:
+  Worker(unsigned index, const config::ListenAddress& listen,
+         std::shared_ptr<observe::LogSink> log_sink, std::atomic<std::size_t>& total_connections,
+         std::size_t max_header_bytes);
+  ~Worker();
+
+  /// Binds the acceptor (throws std::system_error naming the address on failure).
+  void bind();
+  /// Starts the thread with its first snapshot.
+  void start(std::shared_ptr<const Snapshot> snapshot);
+  /// Thread-safe: the worker switches to `snapshot` for requests that start after this.
+  void install(std::shared_ptr<const Snapshot> snapshot);
+  /// Thread-safe: stop accepting, close idle connections, close busy ones after their response.
+  void begin_drain();
+  /// Thread-safe: close everything now (after drain or at the drain deadline); the thread
+  /// ends once every connection has unwound.
+  void stop();
+  void join();
+  /// Thread-safe: a copy of the worker's metrics, taken on its own thread.
+  std::future<observe::WorkerMetrics::Copy> metrics_copy();
+  std::size_t open_connections() const { return open_connections_.load(std::memory_order_relaxed); }
+
+  // For the worker's own connections (its thread only).
+  asio::io_context& io_context() { return ioc_; }
+  const std::shared_ptr<const WorkerView>& view() const { return view_; }
+  BufferPool& buffers() { return buffers_; }
+  observe::WorkerMetrics& metrics() { return metrics_; }
+  observe::LogBuffer& log() { return log_; }
+  bool draining() const { return draining_; }
+  void connection_closed();
+
+ private:
+  Task<void> accept_loop();
+  Task<void> tick_loop();
+  void apply(std::shared_ptr<const Snapshot> snapshot);
+  void sweep(std::chrono::steady_clock::time_point now);
+
+  unsigned index_;
+  asio::io_context ioc_{1};
+  tcp::endpoint listen_endpoint_;
+  Acceptor acceptor_;
+  Timer tick_;
+  std::thread thread_;
+  std::shared_ptr<const WorkerView> view_;
+  std::map<std::string, std::shared_ptr<UpstreamPool>> pools_;  ///< by "name endpoint"
+  BufferPool buffers_;
+  observe::WorkerMetrics metrics_;
+  observe::LogBuffer log_;
+  std::atomic<std::size_t>& total_connections_;
+  std::atomic<std::size_t> open_connections_{0};
+  bool draining_ = false;
+  bool stopping_ = false;
+  boost::intrusive::list<TrackedConnection, boost::intrusive::constant_time_size<false>>
+      connections_;
+};
+
+}  // namespace rampart::net

@@ -1,0 +1,91 @@
+#pragma once
+// Request metrics (SPEC §7). Each worker owns a WorkerMetrics and updates it with plain
+// integer adds, no atomics and no lock; /metrics asks every worker for a copy on its own
+// thread and sums them (MetricsSnapshot), so scraping costs the hot path nothing.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rampart::observe {
+
+/// Prometheus-style cumulative histogram in seconds with fixed buckets.
+struct Histogram {
+  static constexpr std::array<double, 12> kBounds = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                     0.25,  0.5,   1.0,  2.5,   5.0,  10.0};
+  std::array<std::uint64_t, kBounds.size() + 1> buckets{};  ///< last is +Inf; not cumulative
+  double sum = 0;
+  std::uint64_t count = 0;
+
+  void observe(double seconds);
+  void merge(const Histogram& other);
+};
+
+/// Counts of requests by method and status for one route.
+struct RouteMetrics {
+  struct Count {
+    std::uint8_t method;  ///< index into kMethodLabels
+    std::uint16_t status;
+    std::uint64_t value;
+  };
+  std::vector<Count> by_method_status;  ///< few distinct pairs: linear scan beats hashing
+  Histogram duration;
+
+  void count(std::string_view method, int status);
+  void merge(const RouteMetrics& other);
+};
+
+enum class UpstreamErrorKind : std::uint8_t { connect, timeout, reset, protocol };
+constexpr std::array<std::string_view, 4> kUpstreamErrorKinds = {"connect", "timeout", "reset",
+                                                                 "protocol"};
+
+struct UpstreamMetrics {
+  Histogram duration;
+  std::array<std::uint64_t, kUpstreamErrorKinds.size()> errors{};
+
+  void error(UpstreamErrorKind kind) { ++errors[static_cast<std::size_t>(kind)]; }
+  void merge(const UpstreamMetrics& other);
+};
+
+/// Everything one worker counts. Only its own thread touches it.
+class WorkerMetrics {
+ public:
+  /// Stable references: entries are never removed, so counts survive reloads.
+  RouteMetrics& route(const std::string& name);
+  UpstreamMetrics& upstream(const std::string& name);
+
+  std::int64_t active_connections = 0;
+
+  /// A deep copy for the scraper.
+  struct Copy {
+    std::map<std::string, RouteMetrics> routes;
+    std::map<std::string, UpstreamMetrics> upstreams;
+    std::int64_t active_connections = 0;
+  };
+  Copy copy() const;
+
+ private:
+  std::map<std::string, std::unique_ptr<RouteMetrics>, std::less<>> routes_;
+  std::map<std::string, std::unique_ptr<UpstreamMetrics>, std::less<>> upstreams_;
+};
+
+/// Process-wide values the control thread owns.
+struct ProcessMetrics {
+  std::uint64_t reloads_success = 0;
+  std::uint64_t reloads_failure = 0;
+  std::vector<std::pair<std::string, bool>> upstream_healthy;
+  std::string version;
+};
+
+/// Sums the workers' copies into one Prometheus text exposition (format 0.0.4).
+std::string render_prometheus(const std::vector<WorkerMetrics::Copy>& workers,
+                              const ProcessMetrics& process);
+
+/// The route label for requests that matched no route (404, 405, malformed).
+constexpr std::string_view kNoRouteLabel = "none";
+
+}  // namespace rampart::observe

@@ -1,0 +1,164 @@
+#include "policies/request_id/request_id_policy.hpp"
+
+#include <array>
+#include <cstdint>
+#include <random>
+
+#include <boost/beast/core/string.hpp>
+
+namespace rampart::policies {
+
+using gateway::field;
+
+namespace {
+
+constexpr std::string_view kRequestIdHeader = "x-request-id";
+constexpr std::string_view kTraceparentHeader = "traceparent";
+constexpr char kHex[] = "0123456789abcdef";
+
+/// xoshiro256**: fast, good statistical quality; ids need uniqueness, not secrecy.
+class IdGenerator {
+ public:
+  IdGenerator() {
+    std::random_device device;
+    for (auto& word : state_) {
+      word = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+    }
+  }
+  std::uint64_t next() {
+    const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
+    const std::uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = rotl(state_[3], 45);
+    return result;
+  }
+
+ private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::array<std::uint64_t, 4> state_{};
+};
+
+IdGenerator& generator() {
+  thread_local IdGenerator g;
+  return g;
+}
+
+void append_hex(std::string& out, std::uint64_t value, int digits) {
+  for (int i = digits - 1; i >= 0; --i) {
+    out += kHex[(value >> (i * 4)) & 0xf];
+  }
+}
+
+bool is_lower_hex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool all_zeros(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
+
+}  // namespace
+
+bool is_acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) {
+    return false;
+  }
+  for (char c : id) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_valid_traceparent(std::string_view v) {
+  // version(2) - trace-id(32) - parent-id(16) - flags(2)
+  if (v.size() != 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') {
+    return false;
+  }
+  auto version = v.substr(0, 2), trace = v.substr(3, 32), parent = v.substr(36, 16),
+       flags = v.substr(53, 2);
+  return version == "00" && is_lower_hex(trace) && is_lower_hex(parent) && is_lower_hex(flags) &&
+         !all_zeros(trace) && !all_zeros(parent);
+}
+
+void append_uuid_v4(std::string& out) {
+  std::uint64_t hi = generator().next();
+  std::uint64_t lo = generator().next();
+  hi = (hi & ~0xf000ULL) | 0x4000ULL;                   // version 4
+  lo = (lo & ~(3ULL << 62)) | (2ULL << 62);             // RFC 4122 variant
+  append_hex(out, hi >> 32, 8);
+  out += '-';
+  append_hex(out, (hi >> 16) & 0xffff, 4);
+  out += '-';
+  append_hex(out, hi & 0xffff, 4);
+  out += '-';
+  append_hex(out, lo >> 48, 4);
+  out += '-';
+  append_hex(out, lo & 0xffffffffffffULL, 12);
+}
+
+void append_new_traceparent(std::string& out) {
+  out += "00-";
+  append_hex(out, generator().next() | 1, 16);  // | 1: an id is never all zeros
+  append_hex(out, generator().next(), 16);
+  out += '-';
+  append_hex(out, generator().next() | 1, 16);
+  out += "-01";
+}
+
+gateway::Verdict RequestIdPolicy::on_request(gateway::Exchange& exchange) const {
+  auto& headers = exchange.request.headers;
+  if (exchange.request_id.empty()) {
+    const auto* given = headers.find(kRequestIdHeader);
+    if (given != nullptr && is_acceptable_request_id(given->value)) {
+      exchange.request_id.assign(given->value);
+    } else {
+      append_uuid_v4(exchange.request_id);
+    }
+  }
+  const auto* trace = headers.find(kTraceparentHeader);
+  if (trace != nullptr && is_valid_traceparent(trace->value)) {
+    exchange.traceparent.assign(trace->value);
+  } else {
+    append_new_traceparent(exchange.traceparent);
+  }
+  for (auto& f : headers.fields()) {
+    if (f.id == field::unknown && (boost::beast::iequals(f.name, kRequestIdHeader) ||
+                                   boost::beast::iequals(f.name, kTraceparentHeader))) {
+      f.removed = true;
+    }
+  }
+  auto& extra = exchange.upstream_extra_headers;
+  extra += "X-Request-ID: ";
+  extra += exchange.request_id;
+  extra += "\r\ntraceparent: ";
+  extra += exchange.traceparent;
+  extra += "\r\n";
+  return gateway::Verdict::next();
+}
+
+void RequestIdPolicy::on_response(gateway::Exchange& exchange) const {
+  for (auto& f : exchange.response.headers.fields()) {
+    if (f.id == field::unknown && boost::beast::iequals(f.name, kRequestIdHeader)) {
+      f.removed = true;
+    }
+  }
+  if (exchange.request_id.empty()) {
+    append_uuid_v4(exchange.request_id);
+  }
+  exchange.response_extra_headers += "X-Request-ID: ";
+  exchange.response_extra_headers += exchange.request_id;
+  exchange.response_extra_headers += "\r\n";
+}
+
+}  // namespace rampart::policies

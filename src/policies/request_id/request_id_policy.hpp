@@ -1,0 +1,30 @@
+#pragma once
+// SPEC §3 step 2: every request carries an id (the client's if it is sane, else a new UUID)
+// to the upstream, into every log line and problem body, and back on the response; W3C
+// traceparent is passed on, or started.
+
+#include <string>
+#include <string_view>
+
+#include "gateway/policy.hpp"
+
+namespace rampart::policies {
+
+/// Keeps or makes X-Request-ID and traceparent.
+class RequestIdPolicy final : public gateway::Policy {
+ public:
+  gateway::Verdict on_request(gateway::Exchange& exchange) const override;
+  void on_response(gateway::Exchange& exchange) const override;
+};
+
+/// 1-128 characters of [A-Za-z0-9._:-].
+bool is_acceptable_request_id(std::string_view id);
+/// "00-<32 hex>-<16 hex>-<2 hex>", lower case, ids not all zero.
+bool is_valid_traceparent(std::string_view value);
+
+/// Appends a random version-4 UUID, lower-case 8-4-4-4-12 (per-thread generator, no lock).
+void append_uuid_v4(std::string& out);
+/// Appends a new traceparent with random trace and span ids.
+void append_new_traceparent(std::string& out);
+
+}  // namespace rampart::policies

@@ -1,0 +1,42 @@
+#include "observe/json_writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include "gateway/problem.hpp"
+
+namespace rampart::observe {
+namespace {
+
+TEST(JsonWriter, EscapesEverythingThatCouldBreakALine) {
+  std::string out;
+  append_json_escaped(out, std::string("a\"b\\c\nd\x01\xff", 10));
+  EXPECT_EQ(out, "a\\\"b\\\\c\\nd\\u0001\\u00ff");
+}
+
+TEST(JsonWriter, WritesObjects) {
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object();
+  json.field("a", "x");
+  json.field("n", 5LL);
+  json.field("t", true);
+  json.key("o");
+  json.begin_object();
+  json.field("k", "v");
+  json.end_object();
+  json.end_object();
+  EXPECT_EQ(out, R"({"a":"x","n":5,"t":true,"o":{"k":"v"}})");
+}
+
+TEST(Problem, BodyHasEveryField) {
+  std::string body;
+  gateway::append_problem_body(
+      gateway::Problem::of(gateway::ProblemCode::rate_limited, "limit 10/minute exceeded"), "id-1",
+      body);
+  EXPECT_EQ(body,
+            R"({"type":"about:blank","title":"Too Many Requests","status":429,)"
+            R"("detail":"limit 10/minute exceeded","code":"rate_limited","request_id":"id-1"})");
+}
+
+}  // namespace
+}  // namespace rampart::observe

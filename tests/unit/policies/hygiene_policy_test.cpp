@@ -1,0 +1,34 @@
+#include "policies/hygiene/hygiene_policy.hpp"
+
+#include <gtest/gtest.h>
+
+namespace rampart::policies {
+namespace {
+
+TEST(HygienePolicy, RemovesFingerprintsAndAddsDefaults) {
+  HygienePolicy policy(false);
+  gateway::Exchange ex;
+  ex.response.headers.add(gateway::field::server, "Server", "gunicorn");
+  ex.response.headers.add(gateway::field::unknown, "X-Powered-By", "Express");
+  policy.on_response(ex);
+  EXPECT_TRUE(ex.response.headers.fields()[0].removed);
+  EXPECT_TRUE(ex.response.headers.fields()[1].removed);
+  EXPECT_EQ(ex.response_extra_headers,
+            "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
+            "Referrer-Policy: no-referrer\r\n");
+}
+
+TEST(HygienePolicy, KeepsUpstreamChoicesAndAddsHstsInProduction) {
+  HygienePolicy policy(true);
+  gateway::Exchange ex;
+  ex.response.headers.add(gateway::field::x_frame_options, "X-Frame-Options", "SAMEORIGIN");
+  ex.response.headers.add(gateway::field::unknown, "referrer-policy", "origin");
+  policy.on_response(ex);
+  EXPECT_FALSE(ex.response.headers.fields()[0].removed);
+  EXPECT_EQ(ex.response_extra_headers,
+            "X-Content-Type-Options: nosniff\r\n"
+            "Strict-Transport-Security: max-age=31536000\r\n");
+}
+
+}  // namespace
+}  // namespace rampart::policies

@@ -1,0 +1,75 @@
+#include "policies/request_id/request_id_policy.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+
+namespace rampart::policies {
+namespace {
+
+const std::regex kUuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+
+TEST(RequestId, AcceptsSaneClientIds) {
+  EXPECT_TRUE(is_acceptable_request_id("abc-123_X.y:z"));
+  EXPECT_TRUE(is_acceptable_request_id(std::string(128, 'a')));
+  EXPECT_FALSE(is_acceptable_request_id(""));
+  EXPECT_FALSE(is_acceptable_request_id(std::string(129, 'a')));
+  EXPECT_FALSE(is_acceptable_request_id("has space"));
+  EXPECT_FALSE(is_acceptable_request_id("inject\r\nX: y"));
+  EXPECT_FALSE(is_acceptable_request_id("quote\""));
+}
+
+TEST(RequestId, GeneratesDistinctV4Uuids) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id;
+    append_uuid_v4(id);
+    EXPECT_TRUE(std::regex_match(id, kUuid)) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(RequestId, Traceparent) {
+  EXPECT_TRUE(is_valid_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+  EXPECT_FALSE(is_valid_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"));
+  EXPECT_FALSE(is_valid_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"));
+  EXPECT_FALSE(is_valid_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
+  EXPECT_FALSE(is_valid_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+  EXPECT_FALSE(is_valid_traceparent("garbage"));
+  std::string fresh;
+  append_new_traceparent(fresh);
+  EXPECT_TRUE(is_valid_traceparent(fresh)) << fresh;
+}
+
+TEST(RequestIdPolicy, KeepsValidIdAndReplacesInvalid) {
+  RequestIdPolicy policy;
+  gateway::Exchange ok;
+  ok.request.headers.add(gateway::field::unknown, "X-Request-ID", "client-id-1");
+  EXPECT_TRUE(policy.on_request(ok).is_next());
+  EXPECT_EQ(ok.request_id, "client-id-1");
+  EXPECT_NE(ok.upstream_extra_headers.find("X-Request-ID: client-id-1\r\n"), std::string::npos);
+  EXPECT_TRUE(ok.request.headers.fields()[0].removed);  // forwarded once, by rampart
+
+  gateway::Exchange bad;
+  bad.request.headers.add(gateway::field::unknown, "x-request-id", "bad id!");
+  policy.on_request(bad);
+  EXPECT_TRUE(std::regex_match(bad.request_id, kUuid)) << bad.request_id;
+
+  policy.on_response(ok);
+  EXPECT_EQ(ok.response_extra_headers, "X-Request-ID: client-id-1\r\n");
+}
+
+TEST(RequestIdPolicy, PassesValidTraceparentOn) {
+  RequestIdPolicy policy;
+  gateway::Exchange ex;
+  const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  ex.request.headers.add(gateway::field::unknown, "traceparent", tp);
+  policy.on_request(ex);
+  EXPECT_EQ(ex.traceparent, tp);
+  EXPECT_NE(ex.upstream_extra_headers.find("traceparent: " + tp), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rampart::policies
