@@ -10,6 +10,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "observe/json_writer.hpp"
+#include "observe/request_log.hpp"
 
 namespace rampart::net {
 
@@ -27,6 +28,42 @@ bool is_header_limit(const error_code& ec) { return ec == http::error::header_li
 bool request_line_too_long(std::string_view received) {
   auto eol = received.find("\r\n");
   return (eol == std::string_view::npos ? received.size() : eol) > kMaxUriBytes;
+}
+
+bool is_dot_segment(std::string_view segment) {
+  int dots = 0;
+  for (std::size_t i = 0; i < segment.size();) {
+    if (segment[i] == '.') {
+      ++dots;
+      ++i;
+    } else if (segment.size() - i >= 3 && segment[i] == '%' && segment[i + 1] == '2' &&
+               (segment[i + 2] | 0x20) == 'e') {
+      ++dots;
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return dots == 1 || dots == 2;
+}
+
+/// True for "." or ".." segments, also percent-encoded, and for backslashes.
+bool has_dot_segment(std::string_view path) {
+  if (path.find_first_of(".%\\") == std::string_view::npos) {
+    return false;
+  }
+  if (path.find('\\') != std::string_view::npos) {
+    return true;
+  }
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto end = std::min(path.find('/', start), path.size());
+    if (is_dot_segment(path.substr(start, end - start))) {
+      return true;
+    }
+    start = end + 1;
+  }
+  return false;
 }
 
 }  // namespace
@@ -54,8 +91,33 @@ Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
   }
   self->stop_watching_client();
   self->close_upstream();
-  self->client_.shutdown(tcp::socket::shutdown_send, ignored);
+  self->upstream_.reset();
+  co_await self->linger();
   self->client_.close(ignored);
+}
+
+Task<void> ClientConnection::linger() {
+  // Close like nginx's lingering close: send FIN, then drain what the client still sends for
+  // a moment, so a response followed by close is not lost to a TCP reset.
+  if (!client_.is_open()) {
+    co_return;
+  }
+  error_code ec;
+  client_.shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) {
+    co_return;
+  }
+  worker_.buffers().attach(in_);
+  set_deadline(Deadline::client, std::chrono::seconds(2));
+  for (;;) {
+    in_.consume(in_.size());
+    auto [read_ec, n] = co_await client_.async_read_some(
+        asio::buffer(in_.write_ptr(), in_.writable()), use_tuple);
+    if (read_ec) {
+      break;
+    }
+  }
+  deadline_kind_ = Deadline::none;
 }
 
 bool ClientConnection::closing() const { return draining_ || worker_.draining(); }
@@ -233,6 +295,11 @@ Task<Outcome> ClientConnection::handle_request() {
     co_return co_await answer_problem(
         Problem::of(ProblemCode::bad_request, "the request target must be an absolute path"));
   }
+  if (has_dot_segment(request.path)) {
+    // "/public/../admin" must not reach a route the plain path would not match.
+    co_return co_await answer_problem(
+        Problem::of(ProblemCode::bad_request, "the path has dot segments"));
+  }
   if (request.path == "/health" || request.path.starts_with("/health/")) {
     if (request.path == "/health" || request.path == "/health/live" ||
         request.path == "/health/ready") {
@@ -405,40 +472,13 @@ void ClientConnection::finish_request(Clock::time_point started) {
   if (!observe::EventLog::enabled(level)) {
     return;
   }
-  auto& line = worker_.log().line_buffer();
-  observe::JsonWriter json(line);
-  json.begin_object();
-  char ts[32];
-  json.field("ts", observe::format_timestamp(ts, std::chrono::system_clock::now()));
-  json.field("level", observe::level_name(level));
-  json.field("event", "request");
-  json.field("request_id", exchange_.request_id);
-  json.field("method", exchange_.request.method);
-  json.field("path", exchange_.request.path);
-  json.field("route", exchange_.route ? std::string_view(exchange_.route->name)
-                                      : observe::kNoRouteLabel);
-  json.field("status", static_cast<long long>(status));
-  if (exchange_.problem) {
-    json.field("code", gateway::code_name(exchange_.problem->code));
-  }
-  json.field_double("duration_ms", seconds * 1000.0, 3);
-  if (exchange_.upstream_ms) {
-    json.field_double("upstream_ms", *exchange_.upstream_ms, 3);
-  } else {
-    json.key("upstream_ms");
-    json.raw("null");
-  }
-  json.field("bytes_in", static_cast<unsigned long long>(exchange_.bytes_in));
-  json.field("bytes_out", static_cast<unsigned long long>(exchange_.bytes_out));
-  json.field("client_ip", exchange_.client_ip);
-  json.field("identity", exchange_.identity);
-  json.end_object();
-  line += '\n';
+  observe::append_request_line(worker_.log().line_buffer(), exchange_, level, seconds,
+                               std::chrono::system_clock::now());
   worker_.log().committed();
 }
 
-void ClientConnection::start_watching_client() {
-  if (watching_client_ || !in_.empty() || !client_.is_open()) {
+void ClientConnection::start_watching_client(std::size_t retained_bytes) {
+  if (watching_client_ || in_.size() > retained_bytes || !client_.is_open()) {
     return;  // pipelined bytes already here: the client is alive
   }
   watching_client_ = true;

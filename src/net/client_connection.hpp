@@ -39,13 +39,14 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
 
   Task<bool> read_request_head();
   Task<Outcome> handle_request();
+  Task<void> linger();
   Task<Outcome> proxy(std::size_t route_index);
   Task<Outcome> answer_builtin();
   Task<Outcome> answer_problem(gateway::Problem problem, std::string_view extra_headers = {});
   Task<Outcome> answer(int status, std::string_view content_type, std::string_view body,
                        bool close);
 
-  Task<error_code> connect_upstream(std::size_t upstream_index);
+  Task<error_code> connect_upstream(std::size_t upstream_index, bool fresh);
   Task<error_code> send_request_upstream(std::size_t initial_body);
   Task<error_code> read_response_head();
   Task<Outcome> relay_response(std::size_t route_index);
@@ -57,7 +58,7 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   void build_response_head(bool close, bool decoded);
   void finish_request(Clock::time_point started);
   void set_deadline(Deadline kind, Clock::duration after);
-  void start_watching_client();
+  void start_watching_client(std::size_t retained_bytes);
   void stop_watching_client();
   void close_upstream();
   bool closing() const;

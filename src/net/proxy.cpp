@@ -9,6 +9,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "net/client_connection.hpp"
+#include "net/head_writer.hpp"
 #include "observe/log.hpp"
 
 namespace rampart::net {
@@ -23,76 +24,29 @@ namespace {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kMaxUpstreamHeadBytes = 64 * 1024;
 constexpr std::size_t kErrorExcerptBytes = 2048;
-
-bool is_named(const gateway::HeaderField& f, std::string_view name) {
-  return f.id == field::unknown && boost::beast::iequals(f.name, name);
-}
-
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out += name;
-  out += ": ";
-  out += value;
-  out += "\r\n";
-}
+// nginx's status for a request the client abandoned before the response: logs only.
+constexpr int kClientClosedRequest = 499;
 
 }  // namespace
 
 void ClientConnection::build_upstream_head() {
   const auto& config = view_->snapshot->config();
-  const auto& upstream = config.upstreams[exchange_.route->upstream_index];
-  auto& request = exchange_.request;
-  request.headers.remove_named(request.headers.value(field::connection));
-
-  head_.clear();
-  head_ += request.method;
-  head_ += ' ';
-  head_ += request.target;
-  head_ += " HTTP/1.1\r\n";
-  append_field(head_, "Host", upstream.host_header);
-  for (const auto& f : request.headers.fields()) {
-    if (f.removed || gateway::is_hop_by_hop(f.id) || f.id == field::host ||
-        is_named(f, "x-forwarded-for") || is_named(f, "x-forwarded-proto")) {
-      continue;
-    }
-    append_field(head_, f.name, f.value);
-  }
-  append_field(head_, "X-Forwarded-For", exchange_.forwarded_for);
-  append_field(head_, "X-Forwarded-Proto", exchange_.tls ? "https" : "http");
-  head_ += exchange_.upstream_extra_headers;
-  head_ += "\r\n";
+  write_upstream_head(head_, exchange_, config.upstreams[exchange_.route->upstream_index]);
 }
 
 void ClientConnection::build_response_head(bool close, bool decoded) {
-  auto& response = exchange_.response;
   exchange_.response_extra_headers.clear();
   view_->snapshot->pipeline.on_response(exchange_);
-  response.headers.remove_named(response.headers.value(field::connection));
-
-  head_.clear();
-  head_ += "HTTP/1.1 ";
-  head_ += std::to_string(response.status);
-  head_ += ' ';
-  head_ += response.reason.empty() ? gateway::reason_phrase(response.status) : response.reason;
-  head_ += "\r\n";
-  for (const auto& f : response.headers.fields()) {
-    if (f.removed || gateway::is_hop_by_hop(f.id) ||
-        (decoded && f.id == field::transfer_encoding)) {
-      continue;
-    }
-    append_field(head_, f.name, f.value);
-  }
-  head_ += exchange_.response_extra_headers;
-  if (close) {
-    head_ += "Connection: close\r\n";
-  }
-  head_ += "\r\n";
+  write_response_head(head_, exchange_, close, decoded);
 }
 
-Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index) {
+Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index, bool fresh) {
   auto& pool = *view_->pools[upstream_index];
-  upstream_ = pool.take_idle();
-  if (upstream_) {
-    co_return error_code{};
+  if (!fresh) {
+    upstream_ = pool.take_idle();
+    if (upstream_) {
+      co_return error_code{};
+    }
   }
   upstream_ = pool.open_new();
   if (!upstream_) {
@@ -225,7 +179,7 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
 
   for (int attempt = 0;; ++attempt) {
     upstream_started_ = Clock::now();
-    auto ec = co_await connect_upstream(upstream_index);
+    auto ec = co_await connect_upstream(upstream_index, attempt > 0);
     if (ec) {
       upstream_.reset();
       upstream_metrics.error(observe::UpstreamErrorKind::connect);
@@ -239,7 +193,7 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     ec = co_await send_request_upstream(initial_body);
     if (!ec) {
       set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
-      start_watching_client();
+      start_watching_client(replayable ? initial_body : 0);
       ec = co_await read_response_head();
     }
     if (!ec) {
@@ -252,6 +206,7 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     upstream_.reset();
     stop_watching_client();
     if (client_gone_) {
+      exchange_.response.status = kClientClosedRequest;
       finish_request(exchange_.started);
       co_return Outcome::close;
     }

@@ -1,0 +1,127 @@
+// Micro-benchmarks of the request path's hot pieces (`make bench`). Numbers are per call on
+// this machine; compare runs of the same binary, not absolute values across machines.
+
+#include <benchmark/benchmark.h>
+
+#include <boost/asio/buffer.hpp>
+
+#include "gateway/router.hpp"
+#include "net/head_writer.hpp"
+#include "net/http_parsers.hpp"
+#include "observe/metrics.hpp"
+#include "observe/request_log.hpp"
+#include "policies/request_id/request_id_policy.hpp"
+
+namespace {
+
+using namespace rampart;
+
+constexpr std::string_view kRequest =
+    "GET /api/v1/users/42?expand=teams HTTP/1.1\r\n"
+    "Host: api.example.com\r\n"
+    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0\r\n"
+    "Accept: application/json\r\n"
+    "Accept-Encoding: gzip, deflate, br\r\n"
+    "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl\r\n"
+    "X-Request-ID: 7f3c2a1e-5b4d-4c3a-9e2f-1a2b3c4d5e6f\r\n"
+    "Connection: keep-alive\r\n\r\n";
+
+std::vector<config::RouteConfig> make_routes() {
+  std::vector<config::RouteConfig> routes;
+  for (int i = 0; i < 9; ++i) {
+    config::RouteConfig r;
+    r.name = "r" + std::to_string(i);
+    r.match.path_prefix = "/api/v0/service" + std::to_string(i) + "/";
+    r.match.methods = {"GET", "POST"};
+    routes.push_back(r);
+  }
+  config::RouteConfig users;
+  users.name = "users";
+  users.match.path_prefix = "/api/v1/users/";
+  routes.push_back(users);
+  return routes;
+}
+
+void BM_ParseHeadAndRoute(benchmark::State& state) {
+  auto routes = make_routes();
+  gateway::Router router(routes);
+  gateway::RequestHead head;
+  for (auto _ : state) {
+    head.headers.clear();
+    net::RequestParser parser(head);
+    parser.header_limit(16 * 1024);
+    boost::system::error_code ec;
+    auto used = parser.put(boost::asio::buffer(kRequest.data(), kRequest.size()), ec);
+    auto match = router.match(head.method, head.path);
+    benchmark::DoNotOptimize(used);
+    benchmark::DoNotOptimize(match.route);
+  }
+}
+BENCHMARK(BM_ParseHeadAndRoute);
+
+void BM_WriteUpstreamHead(benchmark::State& state) {
+  gateway::Exchange ex;
+  net::RequestParser parser(ex.request);
+  boost::system::error_code ec;
+  parser.put(boost::asio::buffer(kRequest.data(), kRequest.size()), ec);
+  ex.forwarded_for = "127.0.0.1";
+  ex.upstream_extra_headers =
+      "X-Request-ID: 7f3c2a1e-5b4d-4c3a-9e2f-1a2b3c4d5e6f\r\n"
+      "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n";
+  config::UpstreamConfig upstream;
+  upstream.host_header = "127.0.0.1:8000";
+  std::string out;
+  for (auto _ : state) {
+    net::write_upstream_head(out, ex, upstream);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_WriteUpstreamHead);
+
+void BM_RequestIdGeneration(benchmark::State& state) {
+  std::string id;
+  for (auto _ : state) {
+    id.clear();
+    policies::append_uuid_v4(id);
+    benchmark::DoNotOptimize(id.data());
+  }
+}
+BENCHMARK(BM_RequestIdGeneration);
+
+void BM_RequestLogLine(benchmark::State& state) {
+  gateway::Exchange ex;
+  ex.request.method = "GET";
+  ex.request.path = "/api/v1/users/42";
+  ex.request_id = "7f3c2a1e-5b4d-4c3a-9e2f-1a2b3c4d5e6f";
+  ex.response.status = 200;
+  ex.client_ip = "127.0.0.1";
+  ex.identity = "ip:127.0.0.1";
+  ex.upstream_ms = 0.42;
+  ex.bytes_in = 312;
+  ex.bytes_out = 480;
+  std::string line;
+  for (auto _ : state) {
+    line.clear();
+    observe::append_request_line(line, ex, config::LogLevel::info, 0.000512,
+                                 std::chrono::system_clock::now());
+    benchmark::DoNotOptimize(line.data());
+  }
+}
+BENCHMARK(BM_RequestLogLine);
+
+void BM_MetricsUpdate(benchmark::State& state) {
+  observe::WorkerMetrics metrics;
+  auto& route = metrics.route("users");
+  auto& upstream = metrics.upstream("app");
+  for (auto _ : state) {
+    route.count("GET", 200);
+    route.duration.observe(0.000512);
+    upstream.duration.observe(0.00042);
+  }
+  benchmark::DoNotOptimize(route.duration.count);
+}
+BENCHMARK(BM_MetricsUpdate);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,83 @@
+#include "net/head_writer.hpp"
+
+#include <charconv>
+
+#include <boost/beast/core/string.hpp>
+
+#include "gateway/problem.hpp"
+
+namespace rampart::net {
+
+using gateway::field;
+
+namespace {
+
+bool is_named(const gateway::HeaderField& f, std::string_view name) {
+  return f.id == field::unknown && boost::beast::iequals(f.name, name);
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+void append_status(std::string& out, int status) {
+  char digits[8];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, status);
+  out.append(digits, end);
+}
+
+}  // namespace
+
+void write_upstream_head(std::string& out, gateway::Exchange& exchange,
+                         const config::UpstreamConfig& upstream) {
+  auto& request = exchange.request;
+  request.headers.remove_named(request.headers.value(field::connection));
+
+  out.clear();
+  out += request.method;
+  out += ' ';
+  out += request.target;
+  out += " HTTP/1.1\r\n";
+  append_field(out, "Host", upstream.host_header);
+  for (const auto& f : request.headers.fields()) {
+    // X-Forwarded-* are rampart's to set: a client must not choose what the upstream believes.
+    if (f.removed || gateway::is_hop_by_hop(f.id) || f.id == field::host ||
+        is_named(f, "x-forwarded-for") || is_named(f, "x-forwarded-proto")) {
+      continue;
+    }
+    append_field(out, f.name, f.value);
+  }
+  append_field(out, "X-Forwarded-For", exchange.forwarded_for);
+  append_field(out, "X-Forwarded-Proto", exchange.tls ? "https" : "http");
+  out += exchange.upstream_extra_headers;
+  out += "\r\n";
+}
+
+void write_response_head(std::string& out, gateway::Exchange& exchange, bool close, bool decoded) {
+  auto& response = exchange.response;
+  response.headers.remove_named(response.headers.value(field::connection));
+
+  out.clear();
+  out += "HTTP/1.1 ";
+  append_status(out, response.status);
+  out += ' ';
+  out += response.reason.empty() ? gateway::reason_phrase(response.status) : response.reason;
+  out += "\r\n";
+  for (const auto& f : response.headers.fields()) {
+    if (f.removed || gateway::is_hop_by_hop(f.id) ||
+        (decoded && f.id == field::transfer_encoding)) {
+      continue;
+    }
+    append_field(out, f.name, f.value);
+  }
+  out += exchange.response_extra_headers;
+  if (close) {
+    out += "Connection: close\r\n";
+  }
+  out += "\r\n";
+}
+
+}  // namespace rampart::net

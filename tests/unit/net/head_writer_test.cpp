@@ -1,0 +1,52 @@
+#include "net/head_writer.hpp"
+
+#include <gtest/gtest.h>
+
+namespace rampart::net {
+namespace {
+
+using gateway::field;
+
+TEST(HeadWriter, UpstreamHeadDropsHopByHopAndSetsForwarding) {
+  gateway::Exchange ex;
+  ex.request.method = "POST";
+  ex.request.target = "/api?q=1";
+  ex.request.headers.add(field::host, "Host", "public.example");
+  ex.request.headers.add(field::connection, "Connection", "keep-alive, X-Custom-Hop");
+  ex.request.headers.add(field::unknown, "X-Custom-Hop", "1");
+  ex.request.headers.add(field::keep_alive, "Keep-Alive", "timeout=5");
+  ex.request.headers.add(field::te, "TE", "trailers");
+  ex.request.headers.add(field::upgrade, "Upgrade", "h2c");
+  ex.request.headers.add(field::unknown, "X-Forwarded-For", "6.6.6.6");
+  ex.request.headers.add(field::unknown, "X-Forwarded-Proto", "https");
+  ex.request.headers.add(field::content_length, "Content-Length", "3");
+  ex.request.headers.add(field::unknown, "X-Keep", "yes");
+  ex.forwarded_for = "127.0.0.1";
+  ex.upstream_extra_headers = "X-Request-ID: r1\r\n";
+  config::UpstreamConfig upstream;
+  upstream.host_header = "127.0.0.1:8000";
+  std::string out;
+  write_upstream_head(out, ex, upstream);
+  EXPECT_EQ(out,
+            "POST /api?q=1 HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Length: 3\r\nX-Keep: yes\r\n"
+            "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Request-ID: r1\r\n\r\n");
+}
+
+TEST(HeadWriter, ResponseHeadForHttp10ClientDropsChunkedFraming) {
+  gateway::Exchange ex;
+  ex.response.status = 200;
+  ex.response.reason = "OK";
+  ex.response.headers.add(field::transfer_encoding, "Transfer-Encoding", "chunked");
+  ex.response.headers.add(field::content_type, "Content-Type", "text/plain");
+  ex.response.headers.add(field::server, "Server", "x");
+  ex.response.headers.fields().back().removed = true;
+  ex.response_extra_headers = "X-Request-ID: r\r\n";
+  std::string out;
+  write_response_head(out, ex, true, true);
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Request-ID: r\r\n"
+            "Connection: close\r\n\r\n");
+}
+
+}  // namespace
+}  // namespace rampart::net
