@@ -2,11 +2,10 @@
 // An IPv4 or IPv6 network, for server.trusted_proxies.
 
 #include <array>
+#include <boost/asio/ip/address.hpp>
 #include <cstdint>
 #include <optional>
 #include <string_view>
-
-#include <boost/asio/ip/address.hpp>
 
 namespace rampart::config {
 

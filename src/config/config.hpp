@@ -68,8 +68,8 @@ struct UpstreamConfig {
 };
 
 struct RouteMatch {
-  std::string path;          ///< exact path, or empty
-  std::string path_prefix;   ///< plain string prefix, or empty; exactly one of the two is set
+  std::string path;         ///< exact path, or empty
+  std::string path_prefix;  ///< plain string prefix, or empty; exactly one of the two is set
   std::vector<std::string> methods;  ///< upper case; empty means any method
 };
 
@@ -100,8 +100,8 @@ struct Config {
 /// One problem found while loading: printed as "file:line:column: key.path: message".
 struct ConfigProblem {
   std::string file;
-  int line = 0;    ///< 1-based; 0 when the problem has no position (e.g. unreadable file)
-  int column = 0;  ///< 1-based
+  int line = 0;          ///< 1-based; 0 when the problem has no position (e.g. unreadable file)
+  int column = 0;        ///< 1-based
   std::string key_path;  ///< e.g. "routes[2].match.path_prefix"
   std::string message;
 
@@ -113,10 +113,20 @@ struct LoadResult {
   std::vector<ConfigProblem> problems;
 };
 
+/// How to load, beyond the file itself.
+struct LoadOptions {
+  /// Validate as this env whatever the file's `env:` says (`rampart check --env production`);
+  /// the loaded Config then carries this env.
+  std::optional<Env> env_override;
+};
+
 /// Reads, substitutes ${VAR}s, parses and validates the file. Never throws for bad input.
 LoadResult load_config(const std::string& path);
+LoadResult load_config(const std::string& path, const LoadOptions& options);
 
 /// The same from text already in memory (`source_name` is used in problems). For tests.
 LoadResult load_config_text(const std::string& text, const std::string& source_name);
+LoadResult load_config_text(const std::string& text, const std::string& source_name,
+                            const LoadOptions& options);
 
 }  // namespace rampart::config

@@ -1,0 +1,176 @@
+// Loading: raw text -> ${VAR} substitution -> YAML -> the section readers -> Config.
+
+#include "config/config.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "config/env_substitution.hpp"
+#include "config/key_path.hpp"
+#include "config/mapping_reader.hpp"
+#include "config/problem_list.hpp"
+#include "config/sections.hpp"
+#include "config/source_map.hpp"
+
+namespace rampart::config {
+
+namespace {
+
+// Top-level keys that name features built by later issues; refused until then.
+constexpr std::string_view kUnsupportedTopLevelKeys[] = {"store", "redis", "auth", "rate_limits",
+                                                         "cors"};
+
+Env read_env(MappingReader& root, const LoadOptions& options) {
+  Env env = Env::development;
+  root.read("env", env, [](const Field& f, ProblemList& p) {
+    return read_choice<Env>(f, p,
+                            {{"development", Env::development}, {"production", Env::production}});
+  });
+  return options.env_override.value_or(env);
+}
+
+Config read_document(const YAML::Node& document, ProblemList& problems,
+                     const LoadOptions& options) {
+  Config config;
+  auto mark = document.Mark().is_null() ? YAML::Mark() : document.Mark();
+  MappingReader root(Field{document, mark, ""}, problems,
+                     {"env", "server", "admin", "store", "redis", "log", "upstreams", "auth",
+                      "rate_limits", "cors", "routes"});
+  if (!root.is_mapping()) {
+    return config;
+  }
+  config.env = read_env(root, options);
+  if (auto server = root.get("server")) {
+    config.server = read_server(*server, problems);
+  }
+  config.server.workers = resolve_workers(config.server.workers);
+  if (auto admin = root.require(
+          "admin", "admin section is required (admin: {api_key: \"${RAMPART_ADMIN_KEY}\"})")) {
+    config.admin = read_admin(*admin, problems, config.env);
+  }
+  if (auto log = root.get("log")) {
+    config.log = read_log(*log, problems);
+  }
+  if (auto upstreams = root.require("upstreams", "at least one upstream is required")) {
+    config.upstreams = read_upstreams(*upstreams, problems);
+  }
+  if (auto routes = root.require("routes", "at least one route is required")) {
+    config.routes = read_routes(*routes, problems, config.env, config.upstreams);
+  }
+  for (auto key : kUnsupportedTopLevelKeys) {
+    root.refuse_unsupported(key);
+  }
+  return config;
+}
+
+// One document, or a problem. yaml-cpp reports syntax errors as exceptions with a mark.
+std::optional<YAML::Node> parse_yaml(const std::string& text, ProblemList& problems) {
+  try {
+    auto documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      problems.add(documents[1].Mark(), "", "expected one YAML document, found a second one");
+      return std::nullopt;
+    }
+    return documents.empty() ? YAML::Node() : documents.front();
+  } catch (const YAML::Exception& e) {
+    problems.add(e.mark, "", fmt::format("invalid YAML: {}", e.msg));
+    return std::nullopt;
+  }
+}
+
+void report_substitution_errors(const SubstitutedText& substituted,
+                                const std::optional<YAML::Node>& document, ProblemList& problems) {
+  for (const auto& error : substituted.errors) {
+    auto position = problems.source_map().at_input(error.input_offset);
+    std::string key_path;
+    if (document) {
+      key_path = key_path_at(*document, substituted.text, error.output_offset);
+    }
+    problems.add(position, key_path, error.message);
+    if (!key_path.empty()) {
+      problems.suppress_key(key_path);
+    }
+  }
+}
+
+}  // namespace
+
+std::string ConfigProblem::to_string() const {
+  std::string out = file;
+  if (line != 0) {
+    out += fmt::format(":{}:{}", line, column);
+  }
+  out += ": ";
+  if (!key_path.empty()) {
+    out += key_path;
+    out += ": ";
+  }
+  out += message;
+  return out;
+}
+
+LoadResult load_config_text(const std::string& text, const std::string& source_name) {
+  return load_config_text(text, source_name, LoadOptions{});
+}
+
+LoadResult load_config_text(const std::string& text, const std::string& source_name,
+                            const LoadOptions& options) {
+  // A UTF-8 byte order mark is not part of the first line as an editor shows it.
+  std::string_view body = text;
+  if (body.starts_with("\xEF\xBB\xBF")) {
+    body.remove_prefix(3);
+  }
+  auto substituted = substitute_env(body, process_env);
+  SourceMap source_map(std::string(body), substituted.splices);
+  ProblemList problems(source_name, source_map);
+
+  auto document = parse_yaml(substituted.text, problems);
+  report_substitution_errors(substituted, document, problems);
+  auto config = std::make_shared<Config>();
+  if (document) {
+    try {
+      *config = read_document(*document, problems, options);
+    } catch (const YAML::Exception& e) {  // not expected once parsed; a problem all the same
+      problems.add(e.mark, "", fmt::format("invalid YAML: {}", e.msg));
+    }
+  }
+  config->source_path = source_name;
+
+  LoadResult result;
+  result.problems = problems.take();
+  if (result.problems.empty()) {
+    result.config = std::move(config);
+  }
+  return result;
+}
+
+LoadResult load_config(const std::string& path) { return load_config(path, LoadOptions{}); }
+
+LoadResult load_config(const std::string& path, const LoadOptions& options) {
+  auto unreadable = [&](std::string reason) {
+    LoadResult result;
+    result.problems.push_back({path, 0, 0, "", "cannot read the config file: " + reason});
+    return result;
+  };
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return unreadable(std::strerror(errno));
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return unreadable(std::strerror(EISDIR));
+  }
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (file.bad()) {
+    return unreadable(std::strerror(errno));
+  }
+  return load_config_text(text, path, options);
+}
+
+}  // namespace rampart::config

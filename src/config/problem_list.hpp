@@ -1,0 +1,44 @@
+#pragma once
+// Collects every ConfigProblem of one load, positioned in the original file.
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/source_map.hpp"
+
+namespace rampart::config {
+
+/// The problems found so far. Loading never stops at the first one: a user fixing a config
+/// wants the whole list at once.
+class ProblemList {
+ public:
+  ProblemList(std::string file, const SourceMap& source_map)
+      : file_(std::move(file)), source_map_(source_map) {}
+
+  /// At a yaml-cpp mark (an offset of the substituted text); a null mark gives no position.
+  void add(const YAML::Mark& mark, std::string key_path, std::string message);
+  /// At a position of the original text.
+  void add(SourcePosition position, std::string key_path, std::string message);
+
+  /// Drops later problems at this key path or under it: they follow from an unset ${VAR}
+  /// already reported there (an empty api_key is "too short" only because its variable is
+  /// missing).
+  void suppress_key(std::string key_path) { suppressed_keys_.push_back(std::move(key_path)); }
+
+  bool empty() const { return problems_.empty(); }
+  const SourceMap& source_map() const { return source_map_; }
+
+  /// In file order (line, then column); problems without a position first.
+  std::vector<ConfigProblem> take();
+
+ private:
+  std::string file_;
+  const SourceMap& source_map_;
+  std::vector<std::string> suppressed_keys_;
+  std::vector<ConfigProblem> problems_;
+};
+
+}  // namespace rampart::config

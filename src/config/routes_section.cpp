@@ -1,0 +1,260 @@
+// routes: — what is matched, where it goes, and which protections apply.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "config/key_path.hpp"
+#include "config/names.hpp"
+#include "config/route_overlap.hpp"
+#include "config/sections.hpp"
+#include "config/spelling.hpp"
+
+namespace rampart::config {
+
+namespace {
+
+constexpr std::array<std::string_view, 9> kMethods{"GET",    "HEAD",    "POST",  "PUT",    "PATCH",
+                                                   "DELETE", "OPTIONS", "TRACE", "CONNECT"};
+
+// Route keys that name protections built by later issues; refused until then.
+constexpr std::array<std::string_view, 4> kUnsupportedRouteKeys{"rate_limit", "body", "webhook",
+                                                                "cors"};
+
+// A request path can never contain these, so a route path with them could never match.
+bool is_matchable_path(std::string_view path) {
+  return std::none_of(path.begin(), path.end(), [](unsigned char c) {
+    return c <= 0x20 || c == 0x7F || c == '?' || c == '#';
+  });
+}
+
+std::optional<std::string> read_path(const Field& field, ProblemList& problems) {
+  auto path = read_string(field, problems);
+  if (!path) {
+    return std::nullopt;
+  }
+  if (!path->starts_with('/')) {
+    problems.add(field.mark, field.path, "must start with '/'");
+    return std::nullopt;
+  }
+  if (!is_matchable_path(*path)) {
+    problems.add(field.mark, field.path,
+                 "must be a plain path: no spaces, control characters, '?' or '#'");
+    return std::nullopt;
+  }
+  return path;
+}
+
+std::optional<std::string> read_method(const Field& field, ProblemList& problems) {
+  auto method = read_string(field, problems);
+  if (!method) {
+    return std::nullopt;
+  }
+  std::transform(method->begin(), method->end(), method->begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (std::find(kMethods.begin(), kMethods.end(), *method) == kMethods.end()) {
+    problems.add(field.mark, field.path,
+                 fmt::format("unknown HTTP method; expected one of {}", fmt::join(kMethods, ", ")));
+    return std::nullopt;
+  }
+  return method;
+}
+
+std::vector<std::string> read_methods(const Field& field, ProblemList& problems, bool& ok) {
+  std::vector<std::string> methods;
+  auto items = read_list(field, problems);
+  if (!items) {
+    ok = false;
+    return methods;
+  }
+  if (items->empty()) {
+    problems.add(field.mark, field.path,
+                 "must list at least one method; leave methods out to match every method");
+    ok = false;
+  }
+  for (const auto& item : *items) {
+    auto method = read_method(item, problems);
+    if (!method) {
+      ok = false;
+    } else if (std::find(methods.begin(), methods.end(), *method) == methods.end()) {
+      methods.push_back(*method);
+    }
+  }
+  return methods;
+}
+
+// False when the match has a problem: such a route is left out of the overlap check.
+bool read_match(const Field& field, ProblemList& problems, RouteMatch& match) {
+  MappingReader reader(field, problems, {"path", "path_prefix", "methods"});
+  if (!reader.is_mapping()) {
+    return false;
+  }
+  auto path = reader.get("path");
+  auto prefix = reader.get("path_prefix");
+  if (path.has_value() == prefix.has_value()) {
+    problems.add(field.mark, field.path, "needs exactly one of path and path_prefix");
+    return false;
+  }
+  auto value = read_path(path ? *path : *prefix, problems);
+  (path ? match.path : match.path_prefix) = value.value_or("");
+  bool ok = value.has_value();
+  if (auto methods = reader.get("methods")) {
+    match.methods = read_methods(*methods, problems, ok);
+  }
+  return ok;
+}
+
+std::optional<std::size_t> find_upstream(const Field& field, ProblemList& problems,
+                                         const std::string& name,
+                                         const std::vector<UpstreamConfig>& upstreams) {
+  std::vector<std::string_view> names;
+  for (std::size_t i = 0; i < upstreams.size(); ++i) {
+    if (upstreams[i].name == name) {
+      return i;
+    }
+    names.push_back(upstreams[i].name);
+  }
+  auto message = fmt::format("unknown upstream \"{}\"", name);
+  if (auto suggestion = closest_match(name, names)) {
+    message += fmt::format("; did you mean \"{}\"?", *suggestion);
+  } else if (!names.empty()) {
+    message += fmt::format("; upstreams are: {}", fmt::join(names, ", "));
+  }
+  problems.add(field.mark, field.path, message);
+  return std::nullopt;
+}
+
+void read_auth(MappingReader& reader, Env env, RouteConfig& route) {
+  ProblemList& problems = reader.problems();
+  auto auth_field = reader.get("auth");
+  if (!auth_field) {
+    problems.add(reader.field().mark, child_path(reader.field().path, "auth"),
+                 "auth is required by default and auth is not supported yet; set auth: none "
+                 "explicitly (rampart will not silently skip a protection you asked for)");
+    return;
+  }
+  auto auth = read_choice<AuthMode>(*auth_field, problems,
+                                    {{"required", AuthMode::required},
+                                     {"optional", AuthMode::optional},
+                                     {"none", AuthMode::none}});
+  if (!auth) {
+    return;
+  }
+  route.auth = *auth;
+  if (*auth == AuthMode::required) {
+    problems.add(auth_field->mark, auth_field->path, not_supported_message("auth: required"));
+  } else if (*auth == AuthMode::optional) {
+    problems.add(auth_field->mark, auth_field->path, not_supported_message("auth: optional"));
+  } else if (env == Env::production && !route.is_public) {
+    problems.add(auth_field->mark, auth_field->path,
+                 "auth: none in production needs public: true (say that this route is meant "
+                 "to be open)");
+  }
+}
+
+StreamConfig read_stream(const Field& field, ProblemList& problems) {
+  StreamConfig stream;
+  MappingReader reader(field, problems, {"max_duration"});
+  reader.read("max_duration", stream.max_duration, read_duration);
+  return stream;
+}
+
+struct ReadRoute {
+  RouteConfig route;
+  bool match_ok = false;
+};
+
+ReadRoute read_route(const Field& field, ProblemList& problems, Env env,
+                     const std::vector<UpstreamConfig>& upstreams) {
+  ReadRoute result;
+  RouteConfig& route = result.route;
+  MappingReader reader(field, problems,
+                       {"name", "match", "upstream", "auth", "public", "stream", "rate_limit",
+                        "body", "webhook", "cors"});
+  if (!reader.is_mapping()) {
+    return result;
+  }
+  if (auto name_field = reader.require("name", "name is required, e.g. name: api")) {
+    if (auto name = read_string(*name_field, problems)) {
+      route.name = *name;
+      if (!is_valid_name(*name)) {
+        problems.add(name_field->mark, name_field->path, fmt::format("route name {}", kNameRule));
+      }
+    }
+  }
+  if (auto match = reader.require("match", "match is required, e.g. match: {path_prefix: /}")) {
+    result.match_ok = read_match(*match, problems, route.match);
+  }
+  if (auto upstream_field = reader.require("upstream", "upstream is required")) {
+    if (auto name = read_string(*upstream_field, problems)) {
+      route.upstream = *name;
+      if (auto index = find_upstream(*upstream_field, problems, *name, upstreams)) {
+        route.upstream_index = *index;
+      }
+    }
+  }
+  reader.read("public", route.is_public, read_bool);
+  read_auth(reader, env, route);
+  if (auto stream = reader.get("stream")) {
+    route.stream = read_stream(*stream, problems);
+  }
+  for (auto key : kUnsupportedRouteKeys) {
+    reader.refuse_unsupported(key);
+  }
+  return result;
+}
+
+void check_names_unique(const std::vector<RouteConfig>& routes, const std::vector<Field>& fields,
+                        ProblemList& problems) {
+  for (std::size_t j = 0; j < routes.size(); ++j) {
+    for (std::size_t i = 0; i < j; ++i) {
+      if (!routes[j].name.empty() && routes[i].name == routes[j].name) {
+        problems.add(
+            fields[j].mark, child_path(fields[j].path, "name"),
+            fmt::format("duplicate route name \"{}\" (also {})", routes[j].name, fields[i].path));
+        break;
+      }
+    }
+  }
+}
+
+void check_overlaps(const std::vector<ReadRoute>& read, const std::vector<Field>& fields,
+                    ProblemList& problems) {
+  for (std::size_t j = 0; j < read.size(); ++j) {
+    for (std::size_t i = 0; i < j && read[j].match_ok; ++i) {
+      if (read[i].match_ok && covers(read[i].route.match, read[j].route.match)) {
+        problems.add(fields[j].mark, fields[j].path,
+                     fmt::format("can never match: route \"{}\" ({}) comes first and matches "
+                                 "every request this route would",
+                                 read[i].route.name, fields[i].path));
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<RouteConfig> read_routes(const Field& field, ProblemList& problems, Env env,
+                                     const std::vector<UpstreamConfig>& upstreams) {
+  std::vector<RouteConfig> routes;
+  auto items = read_list(field, problems);
+  if (!items) {
+    return routes;
+  }
+  if (items->empty()) {
+    problems.add(field.mark, field.path, "at least one route is required");
+  }
+  std::vector<ReadRoute> read;
+  for (const auto& item : *items) {
+    read.push_back(read_route(item, problems, env, upstreams));
+    routes.push_back(read.back().route);
+  }
+  check_names_unique(routes, *items, problems);
+  check_overlaps(read, *items, problems);
+  return routes;
+}
+
+}  // namespace rampart::config

@@ -1,0 +1,44 @@
+#include "config/spelling.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace rampart::config {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  // d[i][j]: distance between the first i chars of a and the first j chars of b.
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) {
+    d[i][0] = i;
+  }
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    d[0][j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::optional<std::string_view> closest_match(std::string_view word,
+                                              std::span<const std::string_view> candidates,
+                                              std::size_t max_distance) {
+  std::optional<std::string_view> best;
+  std::size_t best_distance = max_distance + 1;
+  for (auto candidate : candidates) {
+    auto distance = edit_distance(word, candidate);
+    if (distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+}  // namespace rampart::config
