@@ -192,32 +192,33 @@ Task<bool> ClientConnection::read_request_head() {
     }
   }
   worker_.buffers().attach(in_);
+  in_.compact();  // the head starts at offset 0 and never moves while views into it exist
+  head_bytes_ = 0;
   first_request_ = false;
   set_deadline(Deadline::client, config.server.header_timeout);
   exchange_.started = Clock::now();
 
   for (;;) {
     error_code ec;
-    if (!in_.empty()) {
-      head_bytes_ = request_parser_->put(asio::buffer(in_.data(), in_.size()), ec);
+    if (in_.size() > head_bytes_) {
+      // Beast may take the request line before the fields are complete: keep the offset.
+      head_bytes_ += request_parser_->put(
+          asio::buffer(in_.data() + head_bytes_, in_.size() - head_bytes_), ec);
       if (!ec) {
         break;
       }
-      if (ec != http::error::need_more) {
+      if (ec != http::error::need_more || in_.writable() == 0) {
         Problem problem = Problem::of(ProblemCode::bad_request, "malformed HTTP request");
         if (request_parser_->uri_too_long() ||
-            (is_header_limit(ec) && request_line_too_long(in_.view()))) {
+            ((is_header_limit(ec) || in_.writable() == 0) && request_line_too_long(in_.view()))) {
           problem = Problem::of(ProblemCode::uri_too_long, "the request target is too long");
-        } else if (is_header_limit(ec)) {
+        } else if (is_header_limit(ec) || in_.writable() == 0) {
           problem = Problem::of(ProblemCode::header_too_large, "the request head is too large");
         }
         exchange_.bytes_in = in_.size();
         co_await answer_problem(problem);
         co_return false;
       }
-    }
-    if (in_.writable() == 0) {
-      in_.compact();
     }
     auto [read_ec, n] = co_await client_.async_read_some(
         asio::buffer(in_.write_ptr(), in_.writable()), use_tuple);

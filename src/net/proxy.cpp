@@ -103,37 +103,39 @@ Task<error_code> ClientConnection::send_request_upstream(std::size_t initial_bod
 
 Task<error_code> ClientConnection::read_response_head() {
   worker_.buffers().attach(out_);
+  out_.consume(out_.size());  // nothing of an earlier exchange may leak into this one
   response_parser_.emplace(exchange_.response);
   response_parser_->header_limit(kMaxUpstreamHeadBytes);
   response_parser_->body_limit(boost::none);
   if (exchange_.request.verb == http::verb::head) {
     response_parser_->skip(true);
   }
+  response_head_bytes_ = 0;
   for (;;) {
-    if (!out_.empty()) {
+    if (out_.size() > response_head_bytes_) {
       error_code ec;
-      auto used = response_parser_->put(asio::buffer(out_.data(), out_.size()), ec);
+      response_head_bytes_ += response_parser_->put(
+          asio::buffer(out_.data() + response_head_bytes_, out_.size() - response_head_bytes_),
+          ec);
       if (!ec) {
         int status = exchange_.response.status;
         if (status >= 100 && status < 200 && status != 101) {
           // Interim responses (103 Early Hints...) are not relayed: skip to the final one.
-          out_.consume(used);
+          out_.consume(response_head_bytes_);
+          out_.compact();
+          response_head_bytes_ = 0;
           exchange_.response.headers.clear();
           response_parser_.emplace(exchange_.response);
           response_parser_->header_limit(kMaxUpstreamHeadBytes);
           response_parser_->body_limit(boost::none);
           continue;
         }
-        response_head_bytes_ = used;
         co_return error_code{};
       }
-      if (ec != http::error::need_more) {
+      if (ec != http::error::need_more || out_.writable() == 0) {
         upstream_protocol_error_ = true;
-        co_return ec;
+        co_return ec ? ec : make_error_code(http::error::header_limit);
       }
-    }
-    if (out_.writable() == 0) {
-      out_.compact();
     }
     auto [ec, n] = co_await upstream_->socket.async_read_some(
         asio::buffer(out_.write_ptr(), out_.writable()), use_tuple);

@@ -9,7 +9,7 @@ namespace {
 
 TEST(JsonWriter, EscapesEverythingThatCouldBreakALine) {
   std::string out;
-  append_json_escaped(out, std::string("a\"b\\c\nd\x01\xff", 10));
+  append_json_escaped(out, std::string("a\"b\\c\nd\x01\xff", 9));
   EXPECT_EQ(out, "a\\\"b\\\\c\\nd\\u0001\\u00ff");
 }
 
