@@ -1,5 +1,7 @@
 // upstreams: — the backends routes send requests to.
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <limits>
@@ -44,7 +46,12 @@ HealthCheckConfig read_health(const Field& field, ProblemList& problems) {
     }
   }
   reader.read("interval", health.interval, read_duration);
+  const bool timeout_given = reader.get("timeout").has_value();
   reader.read("timeout", health.timeout, read_duration);
+  if (!timeout_given) {
+    // The default (2s) shrinks to a short interval instead of making it an error.
+    health.timeout = std::min(health.timeout, health.interval);
+  }
   // A check that may outlast its interval would pile up on a slow upstream.
   if (health.timeout > health.interval) {
     problems.add(

@@ -172,6 +172,13 @@ TEST(ConfigLoadTest, EmptyHealthAndEmptySectionsTakeDefaults) {
   EXPECT_EQ(app.health->timeout, 2s);
 }
 
+TEST(ConfigLoadTest, DefaultHealthTimeoutShrinksToAShortInterval) {
+  auto result = load(kAdmin + "upstreams:\n  app:\n    url: http://app\n" +
+                     "    health: {interval: 200ms}\n" + kRoutes);
+  ASSERT_TRUE(result.problems.empty()) << printed(result);
+  EXPECT_EQ(result.config->upstreams.at(0).health->timeout, 200ms);
+}
+
 TEST(ConfigLoadTest, WorkersZeroMeansOnePerCore) {
   auto result = load("server: {workers: 0}\n" + valid_yaml());
   ASSERT_TRUE(result.config) << printed(result);
