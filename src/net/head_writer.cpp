@@ -16,6 +16,13 @@ bool is_named(const gateway::HeaderField& f, std::string_view name) {
   return f.id == field::unknown && boost::beast::iequals(f.name, name);
 }
 
+/// X-Rampart-* headers are rampart's word to the upstream (SPEC §3.7): a client's are dropped.
+bool is_rampart_header(const gateway::HeaderField& f) {
+  constexpr std::string_view kPrefix = "x-rampart-";
+  return f.id == field::unknown && f.name.size() >= kPrefix.size() &&
+         boost::beast::iequals(f.name.substr(0, kPrefix.size()), kPrefix);
+}
+
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out += name;
   out += ": ";
@@ -45,11 +52,13 @@ void write_upstream_head(std::string& out, gateway::Exchange& exchange,
   for (const auto& f : request.headers.fields()) {
     // X-Forwarded-* are rampart's to set: a client must not choose what the upstream believes.
     if (f.removed || gateway::is_hop_by_hop(f.id) || f.id == field::host ||
-        is_named(f, "x-forwarded-for") || is_named(f, "x-forwarded-proto")) {
+        is_named(f, "x-forwarded-for") || is_named(f, "x-forwarded-proto") ||
+        is_rampart_header(f)) {
       continue;
     }
     append_field(out, f.name, f.value);
   }
+  append_field(out, "X-Rampart-Identity", exchange.identity);
   append_field(out, "X-Forwarded-For", exchange.forwarded_for);
   append_field(out, "X-Forwarded-Proto", exchange.tls ? "https" : "http");
   out += exchange.upstream_extra_headers;

@@ -12,6 +12,7 @@ namespace {
 constexpr std::string_view kPoweredBy = "x-powered-by";
 constexpr std::string_view kContentTypeOptions = "x-content-type-options";
 constexpr std::string_view kReferrerPolicy = "referrer-policy";
+constexpr std::string_view kCorsPrefix = "access-control-";
 }  // namespace
 
 void HygienePolicy::on_response(gateway::Exchange& exchange) const {
@@ -19,10 +20,17 @@ void HygienePolicy::on_response(gateway::Exchange& exchange) const {
   headers.remove(field::server);
   bool has_nosniff = false, has_referrer = false;
   for (auto& f : headers.fields()) {
-    if (f.id != field::unknown || f.removed) {
+    if (f.removed) {
       continue;
     }
-    if (boost::beast::iequals(f.name, kPoweredBy)) {
+    if (f.name.size() > kCorsPrefix.size() &&
+        boost::beast::iequals(f.name.substr(0, kCorsPrefix.size()), kCorsPrefix)) {
+      // rampart owns CORS (SPEC §3.5): an upstream's "Access-Control-Allow-Origin: *" never
+      // reaches a browser; the CORS policy adds headers for listed origins only.
+      f.removed = true;
+    } else if (f.id != field::unknown) {
+      continue;
+    } else if (boost::beast::iequals(f.name, kPoweredBy)) {
       f.removed = true;
     } else if (boost::beast::iequals(f.name, kContentTypeOptions)) {
       has_nosniff = true;

@@ -6,7 +6,8 @@
 
 namespace rampart::policies {
 
-/// Removes Server and X-Powered-By; adds security headers the upstream did not set.
+/// Removes Server, X-Powered-By and the upstream's Access-Control-* headers; adds security
+/// headers the upstream did not set.
 class HygienePolicy final : public gateway::Policy {
  public:
   explicit HygienePolicy(bool strict_transport_security) : hsts_(strict_transport_security) {}

@@ -21,7 +21,10 @@ TEST(HeadWriter, UpstreamHeadDropsHopByHopAndSetsForwarding) {
   ex.request.headers.add(field::unknown, "X-Forwarded-Proto", "https");
   ex.request.headers.add(field::content_length, "Content-Length", "3");
   ex.request.headers.add(field::unknown, "X-Keep", "yes");
+  ex.request.headers.add(field::unknown, "X-Rampart-Identity", "key:admin");
+  ex.request.headers.add(field::unknown, "x-rampart-tier", "enterprise");
   ex.forwarded_for = "127.0.0.1";
+  ex.identity = "ip:127.0.0.1";
   ex.upstream_extra_headers = "X-Request-ID: r1\r\n";
   config::UpstreamConfig upstream;
   upstream.host_header = "127.0.0.1:8000";
@@ -29,7 +32,8 @@ TEST(HeadWriter, UpstreamHeadDropsHopByHopAndSetsForwarding) {
   write_upstream_head(out, ex, upstream);
   EXPECT_EQ(out,
             "POST /api?q=1 HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Length: 3\r\nX-Keep: yes\r\n"
-            "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Request-ID: r1\r\n\r\n");
+            "X-Rampart-Identity: ip:127.0.0.1\r\nX-Forwarded-For: 127.0.0.1\r\n"
+            "X-Forwarded-Proto: http\r\nX-Request-ID: r1\r\n\r\n");
 }
 
 TEST(HeadWriter, ResponseHeadForHttp10ClientDropsChunkedFraming) {

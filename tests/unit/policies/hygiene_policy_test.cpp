@@ -10,9 +10,14 @@ TEST(HygienePolicy, RemovesFingerprintsAndAddsDefaults) {
   gateway::Exchange ex;
   ex.response.headers.add(gateway::field::server, "Server", "gunicorn");
   ex.response.headers.add(gateway::field::unknown, "X-Powered-By", "Express");
+  ex.response.headers.add(gateway::field::access_control_allow_origin,
+                          "Access-Control-Allow-Origin", "*");
+  ex.response.headers.add(gateway::field::content_type, "Content-Type", "text/plain");
   policy.on_response(ex);
   EXPECT_TRUE(ex.response.headers.fields()[0].removed);
   EXPECT_TRUE(ex.response.headers.fields()[1].removed);
+  EXPECT_TRUE(ex.response.headers.fields()[2].removed);
+  EXPECT_FALSE(ex.response.headers.fields()[3].removed);
   EXPECT_EQ(ex.response_extra_headers,
             "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
             "Referrer-Policy: no-referrer\r\n");
