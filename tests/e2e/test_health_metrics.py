@@ -70,6 +70,32 @@ class HealthTest(E2ETest):
                       timeout=2.5)
         self.assertEqual(self.get_json("/health/live"), (200, {"status": "alive"}))
 
+    def test_health_check_interval_honoured(self):
+        before = self.up.stats()["healthz"]
+        time.sleep(1.0)
+        n = self.up.stats()["healthz"] - before
+        self.assertGreaterEqual(n, 3, "%d checks in 1 s with interval 200ms" % n)
+        self.assertLessEqual(n, 8, "%d checks in 1 s with interval 200ms" % n)
+
+    def test_ready_lists_every_upstream(self):
+        other = self.start_upstream()
+        cfg = health_config(self.up)
+        cfg["upstreams"]["other"] = {"url": other.url,
+                                     "health": {"path": "/healthz", "interval": "200ms"}}
+        rp = self.start_rampart(cfg)
+        both = {"upstream:app": "healthy", "upstream:other": "healthy"}
+
+        def ready(expect_status, expect_doc):
+            def check():
+                st, _, body = request(rp.port, "GET", "/health/ready")
+                return (st, json.loads(body)) == (expect_status, expect_doc)
+            return wait_until(check, 2.0, 0.05)
+        self.assertTrue(ready(200, {"status": "ready", "checks": both}))
+        other.get("/healthz/fail")
+        self.assertTrue(ready(503, {"status": "not_ready", "checks": {
+            "upstream:app": "healthy", "upstream:other": "unhealthy"}}),
+            request(rp.port, "GET", "/health/ready"))
+
     def test_health_not_rate_or_route_dependent(self):
         status, h, body = request(self.rp.port, "GET", "/nope")
         self.assertEqual(status, 404)

@@ -4,7 +4,7 @@
 import json
 import unittest
 
-from harness import ADMIN_KEY, E2ETest, TS_RE, base_config, request
+from harness import ADMIN_KEY, E2ETest, TS_RE, base_config, raw_ex, request
 
 SECRETS = ("AUTHSECRET789", "APIKEYSECRET555", "COOKIESECRET777", "SETCOOKIESECRET321",
            "SECRETVALUE123", "BODYSECRET456", ADMIN_KEY)
@@ -115,6 +115,11 @@ class LogsTest(E2ETest):
     def test_every_line_is_json_with_ts_and_level(self):
         request(self.rp.port, "GET", "/json", headers={"X-Request-ID": "log-json"})
         request(self.rp.port, "GET", "/fail")
+        for target in (b'/echo/"quoted"', b"/echo/\xc3\xbc\xff\x01", b"/echo/\\x",
+                       b'/echo?q="\n'):
+            raw_ex(self.rp.port, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n"
+                   b"Connection: close\r\n\r\n", 2)
+        raw_ex(self.rp.port, b'G"E\\T /echo HTTP/1.1\r\nHost: x\r\n\r\n', 2)
         self.wait_request("log-json")
         self.rp.stop()
         text = self.rp.log_text()

@@ -7,8 +7,8 @@ import threading
 import time
 import unittest
 
-from harness import (SharedRampart, base_config, conn_request, metric, request,
-                     wait_until)
+from harness import (SharedRampart, base_config, conn_request, metric, parse_response,
+                     raw_ex, request, wait_until)
 
 
 class UpstreamFaultsTest(SharedRampart):
@@ -71,6 +71,43 @@ class UpstreamFaultsTest(SharedRampart):
         with self.assertRaises((http.client.IncompleteRead, ConnectionError)):
             resp.read()
         self.assertEqual(request(self.rp.port, "GET", "/json")[0], 200)
+
+
+    def test_slow_body_cut_at_timeout(self):
+        # api route, timeout 2s: a body still dripping at 2 s is cut (the head was relayed)
+        conn = http.client.HTTPConnection("127.0.0.1", self.rp.port, timeout=8)
+        self.addCleanup(conn.close)
+        t0 = time.monotonic()
+        conn.request("GET", "/drip?bytes=40&interval_ms=100")
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        with self.assertRaises((http.client.IncompleteRead, ConnectionError)):
+            resp.read()
+        elapsed = time.monotonic() - t0
+        self.assertGreater(elapsed, 1.5)
+        self.assertLess(elapsed, 3.5, "cut after %.2fs with timeout 2s" % elapsed)
+
+    def test_close_delimited_body_relayed_whole(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.rp.port, timeout=5)
+        self.addCleanup(conn.close)
+        status, h, body = conn_request(conn, "GET", "/close-delimited")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, b"close-delimited body " * 500)
+
+    def test_interim_103_not_relayed(self):
+        data, _ = raw_ex(self.rp.port, b"GET /early-hints HTTP/1.1\r\nHost: x\r\n"
+                         b"Connection: close\r\n\r\n", 5)
+        status, h, body, rest = parse_response(data)
+        self.assertEqual(status, 200, data[:300])
+        self.assertEqual(json.loads(body), {"after_hints": True})
+
+    def test_set_cookie_headers_not_merged(self):
+        data, _ = raw_ex(self.rp.port, b"GET /cookies2 HTTP/1.1\r\nHost: x\r\n"
+                         b"Connection: close\r\n\r\n", 5)
+        head = data.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+        cookies = [l.split(":", 1)[1].strip() for l in head if l.lower().startswith("set-cookie:")]
+        self.assertEqual(cookies, ["a=1; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT",
+                                   "b=2; Path=/"])
 
 
 class UpstreamConnectionCapTest(SharedRampart):

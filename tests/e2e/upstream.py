@@ -21,6 +21,10 @@ Keep-alive HTTP/1.1; every response carries Content-Length or is chunked. Endpoi
   /close-quietly             200 keep-alive response, then the upstream closes the socket
   /garbage-response          a malformed status line, then close
   /truncated                 Content-Length 100000, 10 bytes, close
+  /drip?bytes=N&interval_ms=M  Content-Length N, one byte every M ms
+  /close-delimited           a body without Content-Length or chunking, ended by close
+  /early-hints               103 Early Hints, then 200
+  /cookies2                  two Set-Cookie headers (one with a comma in Expires)
   /stats                     JSON counters (see Stats.snapshot)
   /healthz                   200, or 503 after /healthz/fail; /healthz/ok restores 200
 A leading /api is ignored (/api/json is /json), for configs whose routes live under /api/.
@@ -269,6 +273,33 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return None
+        if path == "/drip":  # /drip?bytes=N&interval_ms=M: Content-Length N, one byte per M ms
+            n, interval = int(qs.get("bytes", "40")), int(qs.get("interval_ms", "100"))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            for _ in range(n):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(interval / 1000.0)
+            return None
+        if path == "/close-delimited":  # no Content-Length, no chunking: the body ends at close
+            body = b"close-delimited body " * 500
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                             b"Connection: close\r\n\r\n" + body)
+            self.wfile.flush()
+            self.close_connection = True
+            return None
+        if path == "/early-hints":  # a 103 interim response, then the real one
+            self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n")
+            self.wfile.flush()
+            time.sleep(0.05)
+            return self._json(200, {"after_hints": True})
+        if path == "/cookies2":
+            return self._json(200, {"cookies": 2}, extra=[
+                ("Set-Cookie", "a=1; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT"),
+                ("Set-Cookie", "b=2; Path=/")])
         if path == "/stats":
             return self._json(200, STATS.snapshot())
         if path == "/healthz":
