@@ -239,6 +239,17 @@ class Rampart:
                 f.close()
         return self.returncode
 
+    def exit_problem(self):
+        """After stop(): why the exit was not clean (status, sanitizer report), or None."""
+        err = self.output(self.stderr_path, 10 ** 6) + self.output(self.stdout_path, 10 ** 6)
+        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:",
+                       "UndefinedBehaviorSanitizer"):
+            if marker in err:
+                return "rampart reported %r:\n%s" % (marker, err[-4000:])
+        if self.returncode not in (0, None):
+            return "rampart exited with status %r after SIGTERM" % self.returncode
+        return None
+
     def rss_kib(self):
         """{'VmRSS': kib, 'VmHWM': kib} from /proc/<pid>/status."""
         out = {}
@@ -337,10 +348,13 @@ class E2ETest(unittest.TestCase):
 
     def _stop_rampart(self, r):
         r.stop()
-        if self._failed():
+        problem = r.exit_problem()
+        if self._failed() or problem:
             sys.stderr.write("\n=== rampart output for %s\n%s\n" % (self.id(), r.debug_dump()))
         else:
             shutil.rmtree(r.workdir, ignore_errors=True)
+        if problem:
+            raise AssertionError(problem)
 
     def assert_problem(self, status, headers, body, code, expect_status=None):
         """A rampart-made problem+json response with the given code."""
@@ -381,12 +395,15 @@ class SharedRampart(E2ETest):
     def tearDownClass(cls):
         cls.rp.stop()
         cls.up.stop()
-        if cls._class_failed:
+        problem = cls.rp.exit_problem()
+        if cls._class_failed or problem:
             sys.stderr.write("\n=== rampart output for %s\n%s\n" % (cls.__name__,
                                                                     cls.rp.debug_dump()))
         else:
             shutil.rmtree(cls.rp.workdir, ignore_errors=True)
         shutil.rmtree(cls.up.workdir, ignore_errors=True)
+        if problem:
+            raise AssertionError(problem)
 
     def tearDown(self):
         if self._failed():

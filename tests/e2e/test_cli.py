@@ -118,6 +118,34 @@ class CliTest(E2ETest):
         self.assert_bad(self.run_cli("check", "-c", path), "unset.yaml", line,
                         "RAMPART_E2E_UNSET_VAR")
 
+    def test_nested_unknown_key(self):
+        text = self.good().replace("    match: {path_prefix: /}\n",
+                                   "    match:\n      path_prefx: /\n")
+        line = text.splitlines().index("      path_prefx: /") + 1
+        path = self.write("nested.yaml", text)
+        self.assert_bad(self.run_cli("check", "-c", path), "nested.yaml", line, "path_prefx")
+
+    def test_route_that_can_never_match(self):
+        text = self.good() + ("  - name: shadowed\n    match: {path_prefix: /api}\n"
+                              "    upstream: app\n    auth: none\n")
+        line = text.splitlines().index("  - name: shadowed") + 1
+        path = self.write("shadow.yaml", text)
+        p = self.run_cli("check", "-c", path)
+        self.assert_bad(p, "shadow.yaml", line, "routes[1]")
+
+    def test_duplicate_keys_and_names(self):
+        text = self.good().replace("  workers: 1\n", "  workers: 1\n  workers: 2\n")
+        line = text.splitlines().index("  workers: 2") + 1
+        path = self.write("dupkey.yaml", text)
+        self.assert_bad(self.run_cli("check", "-c", path), "dupkey.yaml", line, "workers")
+        text = self.good() + ("  - name: api\n    match: {path_prefix: /x}\n"
+                              "    upstream: app\n    auth: none\n")
+        path = self.write("dupname.yaml", text)
+        p = self.run_cli("check", "-c", path)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("dupname.yaml:", p.stderr)
+        self.assertIn("api", p.stderr)
+
     def test_every_problem_reported(self):
         text = self.good().replace("  workers: 1\n", "  workers: 1\n  idel_timeout: 5s\n")
         text = text.replace("    upstream: app\n", "    upstream: nope\n")
@@ -181,6 +209,9 @@ class CliTest(E2ETest):
         self.assertTrue(p.stderr.strip())
         p = self.run_cli("check", "--no-such-flag")
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        p = self.run_cli()
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertTrue(p.stderr.strip())
 
     def test_serve_bad_config_exits_1_without_listening(self):
         port, admin_port = free_port(), free_port()

@@ -140,6 +140,25 @@ class ReloadTest(E2ETest):
         self.assertNotIn(str(line.get("result", "")).lower(), ("error", "failure", "failed"))
         self.assertTrue(self.rp.alive())
 
+    def test_sighup_switches_upstream(self):
+        other = self.start_upstream()
+        conn = http.client.HTTPConnection("127.0.0.1", self.rp.port, timeout=10)
+        self.addCleanup(conn.close)
+        self.assertEqual(conn_request(conn, "GET", "/json")[0], 200)
+        cfg = reload_config(other, with_echo=False)
+        self.rp.write_config(cfg)
+        before = other.stats()["requests"]
+        self.rp.signal(signal.SIGHUP)
+        moved = wait_until(lambda: request(self.rp.port, "GET", "/json")[0] == 200 and
+                           other.stats()["requests"] > before, 3.0, 0.1)
+        self.assertTrue(moved, "requests never reached the new upstream")
+        old_before = self.up.stats()["requests"]
+        for _ in range(5):
+            self.assertEqual(request(self.rp.port, "GET", "/json")[0], 200)
+        self.assertEqual(conn_request(conn, "GET", "/json")[0], 200)
+        self.assertEqual(self.up.stats()["requests"], old_before,
+                         "requests after the reload still went to the old upstream")
+
     def test_sighup_invalid_config_keeps_old(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.rp.port, timeout=10)
         self.addCleanup(conn.close)
