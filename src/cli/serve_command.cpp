@@ -111,7 +111,7 @@ class ServeProcess {
                                         c->source_path, upstream.name, upstream.host,
                                         ec ? ec.message() : "no address"));
       }
-      auto& count = open_counts_[upstream.name];
+      auto& count = in_use_counts_[upstream.name];
       if (!count) {
         count = std::make_shared<std::atomic<std::size_t>>(0);
       }
@@ -269,7 +269,7 @@ class ServeProcess {
   admin::AdminServer admin_;
   observe::HealthChecker health_;
   std::vector<std::unique_ptr<net::Worker>> workers_;
-  std::map<std::string, std::shared_ptr<std::atomic<std::size_t>>> open_counts_;
+  std::map<std::string, std::shared_ptr<std::atomic<std::size_t>>> in_use_counts_;
   std::atomic<std::size_t> total_connections_{0};
   std::uint64_t generation_ = 0;
   std::uint64_t reloads_success_ = 0;

@@ -17,6 +17,9 @@
 
 namespace rampart::net {
 
+/// A keep-alive connection idle this long gives back its per-request memory.
+constexpr std::chrono::seconds kTrimIdleAfter{1};
+
 class ClientConnection final : public std::enable_shared_from_this<ClientConnection>,
                                public TrackedConnection {
  public:
@@ -61,6 +64,7 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   void start_watching_client(std::size_t retained_bytes);
   void stop_watching_client();
   void close_upstream();
+  void trim_idle_memory();
   bool closing() const;
 
   Worker& worker_;
@@ -78,6 +82,9 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   std::size_t response_head_bytes_ = 0;  ///< response head size in out_
   bool first_request_ = true;
   bool idle_ = false;           ///< waiting for a request to start: drain may close it
+  bool trimmed_ = false;        ///< idle long enough to have given back per-request memory
+  Clock::time_point idle_since_{};
+  boost::asio::ip::address peer_;
   bool draining_ = false;
   bool client_gone_ = false;
   bool upstream_timed_out_ = false;

@@ -42,15 +42,12 @@ void ClientConnection::build_response_head(bool close, bool decoded) {
 
 Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index, bool fresh) {
   auto& pool = *view_->pools[upstream_index];
-  if (!fresh) {
-    upstream_ = pool.take_idle();
-    if (upstream_) {
-      co_return error_code{};
-    }
-  }
-  upstream_ = pool.open_new();
+  upstream_ = pool.acquire(fresh);
   if (!upstream_) {
     co_return make_error_code(asio::error::no_buffer_space);
+  }
+  if (upstream_->socket.is_open()) {
+    co_return error_code{};  // a pooled keep-alive connection
   }
   const auto& upstream = view_->snapshot->config().upstreams[upstream_index];
   set_deadline(Deadline::upstream, upstream.connect_timeout);

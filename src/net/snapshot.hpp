@@ -17,8 +17,8 @@ namespace rampart::net {
 
 struct UpstreamTarget {
   tcp::endpoint endpoint;
-  /// Open connections across all workers; kept across reloads for the same upstream name.
-  std::shared_ptr<std::atomic<std::size_t>> open_count;
+  /// Connections in use across all workers; kept across reloads for the same upstream name.
+  std::shared_ptr<std::atomic<std::size_t>> in_use;
 };
 
 struct Snapshot {

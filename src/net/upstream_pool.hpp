@@ -1,7 +1,7 @@
 #pragma once
-// Keep-alive connections to one upstream, owned by one worker (no lock). The cap on open
-// connections (upstreams.*.max_connections) is shared by all workers through one atomic,
-// touched only when a connection opens or closes, never per request.
+// Keep-alive connections to one upstream, owned by one worker (no lock). The cap
+// (upstreams.*.max_connections) counts connections in use by all workers together through
+// one shared atomic: two relaxed adds per request, the only shared write on the request path.
 
 #include <atomic>
 #include <chrono>
@@ -13,12 +13,13 @@
 
 namespace rampart::net {
 
-/// One open connection to an upstream. Closing it (destruction) releases its slot.
+/// One open connection to an upstream. While a request uses it, it holds one of the
+/// upstream's max_connections slots; idle in the pool it holds none (like nginx's max_conns).
 class UpstreamConnection {
  public:
-  UpstreamConnection(asio::io_context& ioc, std::shared_ptr<std::atomic<std::size_t>> open_count)
-      : socket(ioc.get_executor()), open_count_(std::move(open_count)) {}
-  ~UpstreamConnection() { open_count_->fetch_sub(1, std::memory_order_relaxed); }
+  UpstreamConnection(asio::io_context& ioc, std::shared_ptr<std::atomic<std::size_t>> in_use)
+      : socket(ioc.get_executor()), in_use_(std::move(in_use)) {}
+  ~UpstreamConnection() { release_slot(); }
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
@@ -27,38 +28,50 @@ class UpstreamConnection {
   std::chrono::steady_clock::time_point idle_since;
 
  private:
-  std::shared_ptr<std::atomic<std::size_t>> open_count_;
+  friend class UpstreamPool;
+  void release_slot() {
+    if (holds_slot_) {
+      holds_slot_ = false;
+      in_use_->fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+
+  std::shared_ptr<std::atomic<std::size_t>> in_use_;
+  bool holds_slot_ = false;
 };
 
 class UpstreamPool {
  public:
   UpstreamPool(asio::io_context& ioc, tcp::endpoint endpoint, std::size_t max_connections,
-               std::shared_ptr<std::atomic<std::size_t>> open_count)
+               std::shared_ptr<std::atomic<std::size_t>> in_use)
       : ioc_(ioc), endpoint_(endpoint), max_connections_(max_connections),
-        open_count_(std::move(open_count)) {}
+        in_use_(std::move(in_use)) {}
 
   const tcp::endpoint& endpoint() const { return endpoint_; }
 
-  /// An idle pooled connection (most recently used first), or null.
-  std::unique_ptr<UpstreamConnection> take_idle() {
-    while (!idle_.empty()) {
-      auto c = std::move(idle_.back());
-      idle_.pop_back();
-      if (c->socket.is_open()) {
-        return c;
-      }
-    }
-    return nullptr;
-  }
-  /// A new unconnected connection, or null when max_connections are open.
-  std::unique_ptr<UpstreamConnection> open_new() {
-    if (open_count_->fetch_add(1, std::memory_order_relaxed) >= max_connections_) {
-      open_count_->fetch_sub(1, std::memory_order_relaxed);
+  /// A connection for one request: the most recently used idle one (open), or, when `fresh`
+  /// or none is idle, a new unconnected one. Null when max_connections are in use.
+  std::unique_ptr<UpstreamConnection> acquire(bool fresh) {
+    if (in_use_->fetch_add(1, std::memory_order_relaxed) >= max_connections_) {
+      in_use_->fetch_sub(1, std::memory_order_relaxed);
       return nullptr;
     }
-    return std::make_unique<UpstreamConnection>(ioc_, open_count_);
+    std::unique_ptr<UpstreamConnection> c;
+    while (!fresh && !c && !idle_.empty()) {
+      c = std::move(idle_.back());
+      idle_.pop_back();
+      if (!c->socket.is_open()) {
+        c.reset();
+      }
+    }
+    if (!c) {
+      c = std::make_unique<UpstreamConnection>(ioc_, in_use_);
+    }
+    c->holds_slot_ = true;
+    return c;
   }
   void give_back(std::unique_ptr<UpstreamConnection> c, std::chrono::steady_clock::time_point now) {
+    c->release_slot();
     c->reused = true;
     c->idle_since = now;
     idle_.push_back(std::move(c));
@@ -73,7 +86,7 @@ class UpstreamPool {
   asio::io_context& ioc_;
   tcp::endpoint endpoint_;
   std::size_t max_connections_;
-  std::shared_ptr<std::atomic<std::size_t>> open_count_;
+  std::shared_ptr<std::atomic<std::size_t>> in_use_;
   std::vector<std::unique_ptr<UpstreamConnection>> idle_;
 };
 

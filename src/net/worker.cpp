@@ -84,7 +84,7 @@ void Worker::apply(std::shared_ptr<const Snapshot> snapshot) {
     auto pool = it != pools_.end() ? it->second
                                    : std::make_shared<UpstreamPool>(ioc_, target.endpoint,
                                                                     upstream.max_connections,
-                                                                    target.open_count);
+                                                                    target.in_use);
     pools.emplace(key, pool);
     view->pools.push_back(pool);
     view->upstream_metrics.push_back(&metrics_.upstream(upstream.name));

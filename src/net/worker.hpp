@@ -2,6 +2,7 @@
 // One I/O thread: its own io_context, its own SO_REUSEPORT acceptor, its own upstream pools,
 // buffers, metrics and log buffer. A request never leaves the worker that accepted it.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <future>
@@ -76,6 +77,9 @@ class Worker {
   observe::WorkerMetrics& metrics() { return metrics_; }
   observe::LogBuffer& log() { return log_; }
   bool draining() const { return draining_; }
+  /// Scratch space for bytes read only to be thrown away (lingering close): shared by all
+  /// connections of the worker, since nobody reads what is in it.
+  asio::mutable_buffer discard_buffer() { return asio::buffer(discard_); }
   void connection_closed();
 
  private:
@@ -93,6 +97,7 @@ class Worker {
   std::shared_ptr<const WorkerView> view_;
   std::map<std::string, std::shared_ptr<UpstreamPool>> pools_;  ///< by "name endpoint"
   BufferPool buffers_;
+  std::array<char, 16 * 1024> discard_{};
   observe::WorkerMetrics metrics_;
   observe::LogBuffer log_;
   std::atomic<std::size_t>& total_connections_;
