@@ -1,5 +1,6 @@
 #include "cli/serve_command.hpp"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -70,6 +71,7 @@ class ServeProcess {
     admin_.start();
     health_.start(*config_, endpoints_of(*snapshot));
 
+    return_memory_after_bursts();
     asio::signal_set signals(ioc_, SIGTERM, SIGINT, SIGHUP);
     wait_for_signal(signals);
     EventLog::write(LogLevel::info, "start", [&](observe::JsonWriter& j) {
@@ -127,6 +129,26 @@ class ServeProcess {
       endpoints.push_back(t.endpoint);
     }
     return endpoints;
+  }
+
+  /// After a burst of closed connections, hand freed heap pages back to the OS: glibc keeps
+  /// them otherwise, and RSS would stay at the burst's peak.
+  void return_memory_after_bursts() {
+    trim_timer_.expires_after(std::chrono::seconds(2));
+    trim_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) {
+        return;
+      }
+      std::uint64_t churn = 0;
+      for (auto& worker : workers_) {
+        churn += worker->churn();
+      }
+      if (churn - churn_at_last_trim_ >= kChurnBeforeTrim) {
+        churn_at_last_trim_ = churn;
+        malloc_trim(0);
+      }
+      return_memory_after_bursts();
+    });
   }
 
   void wait_for_signal(asio::signal_set& signals) {
@@ -232,6 +254,7 @@ class ServeProcess {
         worker->stop();
       }
       admin_.stop();
+      trim_timer_.cancel();
       ioc_.stop();
       return;
     }
@@ -278,6 +301,9 @@ class ServeProcess {
   bool forced_ = false;
   std::chrono::steady_clock::time_point drain_deadline_{};
   asio::steady_timer drain_timer_{ioc_};
+  asio::steady_timer trim_timer_{ioc_};
+  std::uint64_t churn_at_last_trim_ = 0;
+  static constexpr std::uint64_t kChurnBeforeTrim = 1000;
 };
 
 }  // namespace

@@ -83,17 +83,46 @@ ClientConnection::~ClientConnection() {
 Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
   error_code ignored;
   self->peer_ = self->client_.remote_endpoint(ignored).address();
-  self->exchange_.peer = self->peer_;
-  while (co_await self->read_request_head()) {
-    if (co_await self->handle_request() == Outcome::close) {
+  for (;;) {
+    if (self->in_.empty()) {
+      // Idle: wait here, in the outermost frame, holding no buffer and no request state,
+      // so 10,000 idle keep-alive clients cost little more than their sockets.
+      self->release_request_memory();
+      const auto& server = self->worker_.view()->snapshot->config().server;
+      self->idle_ = true;
+      self->set_deadline(Deadline::client,
+                         self->first_request_ ? server.header_timeout : server.idle_timeout);
+      if (self->closing()) {
+        break;
+      }
+      auto [ec] = co_await self->client_.async_wait(tcp::socket::wait_read, use_tuple);
+      self->idle_ = false;
+      if (ec || self->closing()) {
+        break;
+      }
+    }
+    if (!self->state_) {
+      self->state_ = self->worker_.acquire_request_state();
+    }
+    if (!co_await self->read_request_head() ||
+        co_await self->handle_request() == Outcome::close) {
       break;
     }
   }
   self->stop_watching_client();
   self->close_upstream();
   self->upstream_.reset();
+  self->release_request_memory();
   co_await self->linger();
   self->client_.close(ignored);
+}
+
+void ClientConnection::release_request_memory() {
+  worker_.buffers().detach(in_);
+  worker_.buffers().detach(out_);
+  if (state_) {
+    worker_.release_request_state(std::move(state_));
+  }
 }
 
 Task<void> ClientConnection::linger() {
@@ -108,8 +137,6 @@ Task<void> ClientConnection::linger() {
     co_return;
   }
   // No buffer of our own: 10,000 clients closing at once must not take 10,000 buffers.
-  worker_.buffers().detach(in_);
-  worker_.buffers().detach(out_);
   set_deadline(Deadline::client, std::chrono::seconds(2));
   for (;;) {
     auto [read_ec, n] = co_await client_.async_read_some(worker_.discard_buffer(), use_tuple);
@@ -128,9 +155,6 @@ void ClientConnection::set_deadline(Deadline kind, Clock::duration after) {
 }
 
 void ClientConnection::check_deadline(Clock::time_point now) {
-  if (idle_ && !trimmed_ && now - idle_since_ > kTrimIdleAfter) {
-    trim_idle_memory();
-  }
   if (deadline_kind_ == Deadline::none || now < deadline_) {
     return;
   }
@@ -157,18 +181,6 @@ void ClientConnection::check_deadline(Clock::time_point now) {
   deadline_kind_ = Deadline::none;
 }
 
-void ClientConnection::trim_idle_memory() {
-  // A keep-alive connection that stays quiet gives back what its requests grew, so that
-  // thousands of idle clients cost little; a busy one keeps its warm buffers.
-  trimmed_ = true;
-  request_parser_.reset();
-  response_parser_.reset();
-  exchange_ = gateway::Exchange{};
-  exchange_.peer = peer_;
-  head_ = std::string();
-  body_ = std::string();
-}
-
 void ClientConnection::drain() {
   draining_ = true;
   if (idle_) {
@@ -184,55 +196,36 @@ void ClientConnection::force_close() {
 }
 
 Task<bool> ClientConnection::read_request_head() {
-  exchange_.clear();
+  state_->exchange.clear();
   const auto& config = view_ ? view_->snapshot->config() : worker_.view()->snapshot->config();
-
-  if (in_.empty()) {
-    // Idle: hold no buffer while waiting (10,000 idle keep-alive clients cost no buffers).
-    worker_.buffers().detach(in_);
-    worker_.buffers().detach(out_);
-    idle_ = true;
-    idle_since_ = Clock::now();
-    set_deadline(Deadline::client,
-                 first_request_ ? config.server.header_timeout : config.server.idle_timeout);
-    if (closing()) {
-      co_return false;
-    }
-    auto [ec] = co_await client_.async_wait(tcp::socket::wait_read, use_tuple);
-    idle_ = false;
-    trimmed_ = false;
-    if (ec || closing()) {
-      co_return false;
-    }
-  }
-  request_parser_.emplace(exchange_.request);
-  request_parser_->header_limit(static_cast<std::uint32_t>(config.server.max_header_bytes));
-  request_parser_->body_limit(boost::none);
+  auto& parser = state_->request_parser.emplace(state_->exchange.request);
+  parser.header_limit(static_cast<std::uint32_t>(config.server.max_header_bytes));
+  parser.body_limit(boost::none);
   worker_.buffers().attach(in_);
   in_.compact();  // the head starts at offset 0 and never moves while views into it exist
   head_bytes_ = 0;
   first_request_ = false;
   set_deadline(Deadline::client, config.server.header_timeout);
-  exchange_.started = Clock::now();
+  state_->exchange.started = Clock::now();
 
   for (;;) {
     error_code ec;
     if (in_.size() > head_bytes_) {
       // Beast may take the request line before the fields are complete: keep the offset.
-      head_bytes_ += request_parser_->put(
+      head_bytes_ += state_->request_parser->put(
           asio::buffer(in_.data() + head_bytes_, in_.size() - head_bytes_), ec);
       if (!ec) {
         break;
       }
       if (ec != http::error::need_more || in_.writable() == 0) {
         Problem problem = Problem::of(ProblemCode::bad_request, "malformed HTTP request");
-        if (request_parser_->uri_too_long() ||
+        if (state_->request_parser->uri_too_long() ||
             ((is_header_limit(ec) || in_.writable() == 0) && request_line_too_long(in_.view()))) {
           problem = Problem::of(ProblemCode::uri_too_long, "the request target is too long");
         } else if (is_header_limit(ec) || in_.writable() == 0) {
           problem = Problem::of(ProblemCode::header_too_large, "the request head is too large");
         }
-        exchange_.bytes_in = in_.size();
+        state_->exchange.bytes_in = in_.size();
         co_await answer_problem(problem);
         co_return false;
       }
@@ -244,7 +237,7 @@ Task<bool> ClientConnection::read_request_head() {
     }
     in_.commit(n);
   }
-  exchange_.bytes_in = head_bytes_;
+  state_->exchange.bytes_in = head_bytes_;
   co_return true;
 }
 
@@ -253,8 +246,9 @@ void ClientConnection::prepare_exchange() {
     view_ = worker_.view();
   }
   const auto& config = view_->snapshot->config();
-  exchange_.config = &config;
-  exchange_.tls = false;
+  state_->exchange.config = &config;
+  state_->exchange.peer = peer_;
+  state_->exchange.tls = false;
   client_gone_ = upstream_timed_out_ = stream_expired_ = false;
   response_started_ = upstream_protocol_error_ = false;
 
@@ -265,13 +259,13 @@ void ClientConnection::prepare_exchange() {
     return std::any_of(trusted.begin(), trusted.end(),
                        [&](const config::Cidr& c) { return c.contains(a); });
   };
-  std::string peer_text = exchange_.peer.to_string();
-  exchange_.client_ip = peer_text;
-  const auto* xff = exchange_.request.headers.find(std::string_view("x-forwarded-for"));
-  if (xff != nullptr && !trusted.empty() && is_trusted(exchange_.peer)) {
-    exchange_.forwarded_for.assign(xff->value);
-    exchange_.forwarded_for += ", ";
-    exchange_.forwarded_for += peer_text;
+  std::string peer_text = state_->exchange.peer.to_string();
+  state_->exchange.client_ip = peer_text;
+  const auto* xff = state_->exchange.request.headers.find(std::string_view("x-forwarded-for"));
+  if (xff != nullptr && !trusted.empty() && is_trusted(state_->exchange.peer)) {
+    state_->exchange.forwarded_for.assign(xff->value);
+    state_->exchange.forwarded_for += ", ";
+    state_->exchange.forwarded_for += peer_text;
     std::string_view rest = xff->value;
     while (!rest.empty()) {
       auto comma = rest.rfind(',');
@@ -287,25 +281,25 @@ void ClientConnection::prepare_exchange() {
       if (ec) {
         break;
       }
-      exchange_.client_ip = address.to_string();
+      state_->exchange.client_ip = address.to_string();
       if (!is_trusted(address)) {
         break;
       }
       rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
     }
   } else {
-    exchange_.forwarded_for = peer_text;
+    state_->exchange.forwarded_for = peer_text;
   }
-  exchange_.identity = "ip:";
-  exchange_.identity += exchange_.client_ip;
+  state_->exchange.identity = "ip:";
+  state_->exchange.identity += state_->exchange.client_ip;
 }
 
 Task<Outcome> ClientConnection::handle_request() {
   prepare_exchange();
   const auto& pipeline = view_->snapshot->pipeline;
-  auto& request = exchange_.request;
+  auto& request = state_->exchange.request;
 
-  auto verdict = pipeline.on_request_before_routing(exchange_);
+  auto verdict = pipeline.on_request_before_routing(state_->exchange);
   if (!verdict.is_next()) {
     co_return co_await answer_problem(verdict.problem);
   }
@@ -336,8 +330,8 @@ Task<Outcome> ClientConnection::handle_request() {
     co_return co_await answer_problem(
         Problem::of(ProblemCode::not_found, "no route matches the request"));
   }
-  exchange_.route = match.route;
-  verdict = pipeline.on_request_for_route(exchange_, match.index);
+  state_->exchange.route = match.route;
+  verdict = pipeline.on_request_for_route(state_->exchange, match.index);
   if (!verdict.is_next()) {
     co_return co_await answer_problem(verdict.problem);
   }
@@ -345,18 +339,18 @@ Task<Outcome> ClientConnection::handle_request() {
 }
 
 Task<Outcome> ClientConnection::answer_builtin() {
-  const auto& path = exchange_.request.path;
-  if (exchange_.request.verb != http::verb::get && exchange_.request.verb != http::verb::head) {
+  const auto& path = state_->exchange.request.path;
+  if (state_->exchange.request.verb != http::verb::get && state_->exchange.request.verb != http::verb::head) {
     co_return co_await answer_problem(
         Problem::of(ProblemCode::method_not_allowed, "health endpoints answer GET and HEAD"),
         "Allow: GET, HEAD\r\n");
   }
-  body_.clear();
+  state_->body.clear();
   int status = 200;
   if (path == "/health") {
-    body_ = R"({"status":"ok"})";
+    state_->body = R"({"status":"ok"})";
   } else if (path == "/health/live") {
-    body_ = R"({"status":"alive"})";
+    state_->body = R"({"status":"alive"})";
   } else {
     const auto& snapshot = *view_->snapshot;
     bool ready = true;
@@ -370,32 +364,32 @@ Task<Outcome> ClientConnection::answer_builtin() {
     }
     json.end_object();
     status = ready ? 200 : 503;
-    body_ = ready ? R"({"status":"ready","checks":)" : R"({"status":"not_ready","checks":)";
-    body_ += checks;
-    body_ += '}';
+    state_->body = ready ? R"({"status":"ready","checks":)" : R"({"status":"not_ready","checks":)";
+    state_->body += checks;
+    state_->body += '}';
   }
-  exchange_.response.headers.clear();
-  co_return co_await answer(status, "application/json", body_, false);
+  state_->exchange.response.headers.clear();
+  co_return co_await answer(status, "application/json", state_->body, false);
 }
 
 Task<Outcome> ClientConnection::answer_problem(Problem problem, std::string_view extra_headers) {
-  exchange_.problem = problem;
-  exchange_.response.headers.clear();
+  state_->exchange.problem = problem;
+  state_->exchange.response.headers.clear();
   if (!view_) {
     view_ = worker_.view();
   }
-  exchange_.response_extra_headers.assign(extra_headers);
-  exchange_.response_extra_headers += "Cache-Control: no-store\r\n";
-  body_.clear();
-  if (exchange_.request_id.empty()) {
+  state_->exchange.response_extra_headers.assign(extra_headers);
+  state_->exchange.response_extra_headers += "Cache-Control: no-store\r\n";
+  state_->body.clear();
+  if (state_->exchange.request_id.empty()) {
     // Rejected before the request-id stage ran (malformed head): make one now.
-    view_->snapshot->pipeline.on_request_before_routing(exchange_);
+    view_->snapshot->pipeline.on_request_before_routing(state_->exchange);
   }
-  gateway::append_problem_body(problem, exchange_.request_id, body_);
+  gateway::append_problem_body(problem, state_->exchange.request_id, state_->body);
   // A request body we did not read would be taken for the next request: close instead.
-  bool close = (exchange_.request.has_body && !request_parser_->is_done()) ||
+  bool close = (state_->exchange.request.has_body && !state_->request_parser->is_done()) ||
                problem.status == 400 || problem.status == 414 || problem.status == 431;
-  co_return co_await answer(problem.status, kProblemJson, body_, close);
+  co_return co_await answer(problem.status, kProblemJson, state_->body, close);
 }
 
 Task<Outcome> ClientConnection::answer(int status, std::string_view content_type,
@@ -403,32 +397,32 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   if (!view_) {
     view_ = worker_.view();
   }
-  close = close || closing() || !request_parser_->is_header_done() ||
-          !request_parser_->keep_alive();
-  exchange_.response.status = status;
-  view_->snapshot->pipeline.on_response(exchange_);
+  close = close || closing() || !state_->request_parser->is_header_done() ||
+          !state_->request_parser->keep_alive();
+  state_->exchange.response.status = status;
+  view_->snapshot->pipeline.on_response(state_->exchange);
 
-  head_.clear();
-  head_ += "HTTP/1.1 ";
-  head_ += std::to_string(status);
-  head_ += ' ';
-  head_ += gateway::reason_phrase(status);
-  head_ += "\r\nContent-Type: ";
-  head_ += content_type;
-  head_ += "\r\nContent-Length: ";
-  head_ += std::to_string(body.size());
-  head_ += "\r\n";
-  head_ += exchange_.response_extra_headers;
+  state_->head.clear();
+  state_->head += "HTTP/1.1 ";
+  state_->head += std::to_string(status);
+  state_->head += ' ';
+  state_->head += gateway::reason_phrase(status);
+  state_->head += "\r\nContent-Type: ";
+  state_->head += content_type;
+  state_->head += "\r\nContent-Length: ";
+  state_->head += std::to_string(body.size());
+  state_->head += "\r\n";
+  state_->head += state_->exchange.response_extra_headers;
   if (close) {
-    head_ += "Connection: close\r\n";
+    state_->head += "Connection: close\r\n";
   }
-  head_ += "\r\n";
+  state_->head += "\r\n";
   std::vector<std::string_view> pieces;
-  if (exchange_.request.verb != http::verb::head) {
+  if (state_->exchange.request.verb != http::verb::head) {
     pieces.push_back(body);
   }
-  co_await write_client(head_, pieces);
-  finish_request(exchange_.started);
+  co_await write_client(state_->head, pieces);
+  finish_request(state_->exchange.started);
   in_.consume(std::min(head_bytes_, in_.size()));
   head_bytes_ = 0;
   co_return close ? Outcome::close : Outcome::keep_alive;
@@ -455,7 +449,7 @@ Task<error_code> ClientConnection::write_client(std::string_view head,
     }
     auto [ec, n] = co_await asio::async_write(
         client_, std::span<const asio::const_buffer>(buffers.data(), count), use_tuple);
-    exchange_.bytes_out += n;
+    state_->exchange.bytes_out += n;
     if (ec) {
       client_gone_ = true;
       result = ec;
@@ -470,18 +464,18 @@ Task<error_code> ClientConnection::write_client(std::string_view head,
 void ClientConnection::finish_request(Clock::time_point started) {
   auto now = Clock::now();
   double seconds = std::chrono::duration<double>(now - started).count();
-  int status = exchange_.response.status;
+  int status = state_->exchange.response.status;
   auto& metrics = *view_;
   observe::RouteMetrics* route_metrics = metrics.unrouted_metrics;
-  if (exchange_.route != nullptr) {
+  if (state_->exchange.route != nullptr) {
     auto index =
-        static_cast<std::size_t>(exchange_.route - view_->snapshot->config().routes.data());
+        static_cast<std::size_t>(state_->exchange.route - view_->snapshot->config().routes.data());
     route_metrics = metrics.route_metrics[index];
   }
-  bool builtin = exchange_.route == nullptr && !exchange_.problem &&
-                 exchange_.request.path.starts_with("/health");
+  bool builtin = state_->exchange.route == nullptr && !state_->exchange.problem &&
+                 state_->exchange.request.path.starts_with("/health");
   if (!builtin) {
-    route_metrics->count(exchange_.request.method, status);
+    route_metrics->count(state_->exchange.request.method, status);
     route_metrics->duration.observe(seconds);
   }
 
@@ -490,7 +484,7 @@ void ClientConnection::finish_request(Clock::time_point started) {
   if (!observe::EventLog::enabled(level)) {
     return;
   }
-  observe::append_request_line(worker_.log().line_buffer(), exchange_, level, seconds,
+  observe::append_request_line(worker_.log().line_buffer(), state_->exchange, level, seconds,
                                std::chrono::system_clock::now());
   worker_.log().committed();
 }

@@ -17,9 +17,6 @@
 
 namespace rampart::net {
 
-/// A keep-alive connection idle this long gives back its per-request memory.
-constexpr std::chrono::seconds kTrimIdleAfter{1};
-
 class ClientConnection final : public std::enable_shared_from_this<ClientConnection>,
                                public TrackedConnection {
  public:
@@ -64,7 +61,9 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   void start_watching_client(std::size_t retained_bytes);
   void stop_watching_client();
   void close_upstream();
-  void trim_idle_memory();
+  /// The upstream exchange is over: record its time, pool or close the connection.
+  void release_upstream(std::size_t upstream_index, bool reusable);
+  void release_request_memory();
   bool closing() const;
 
   Worker& worker_;
@@ -72,18 +71,12 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   std::shared_ptr<const WorkerView> view_;
   IoBuffer in_;   ///< client -> upstream
   IoBuffer out_;  ///< upstream -> client
-  std::optional<RequestParser> request_parser_;
-  std::optional<ResponseParser> response_parser_;
-  gateway::Exchange exchange_;
-  std::string head_;  ///< serialized head being written
-  std::string body_;  ///< rampart's own response bodies
+  std::unique_ptr<RequestState> state_;  ///< only while a request is in progress
   std::unique_ptr<UpstreamConnection> upstream_;
   std::size_t head_bytes_ = 0;           ///< request head size in in_
   std::size_t response_head_bytes_ = 0;  ///< response head size in out_
   bool first_request_ = true;
   bool idle_ = false;           ///< waiting for a request to start: drain may close it
-  bool trimmed_ = false;        ///< idle long enough to have given back per-request memory
-  Clock::time_point idle_since_{};
   boost::asio::ip::address peer_;
   bool draining_ = false;
   bool client_gone_ = false;

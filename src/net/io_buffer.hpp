@@ -3,15 +3,26 @@
 // goes back to it while the connection is idle, so 10,000 idle keep-alive connections hold
 // no buffer at all.
 
+#include <sys/mman.h>
+
 #include <cstddef>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string_view>
 #include <vector>
 
 namespace rampart::net {
 
 class BufferPool;
+
+/// Buffer storage straight from mmap: freed storage goes back to the OS at once instead of
+/// fragmenting the heap after a burst of connections.
+struct MappedDeleter {
+  std::size_t size = 0;
+  void operator()(char* p) const { ::munmap(p, size); }
+};
+using BufferStorage = std::unique_ptr<char, MappedDeleter>;
 
 class IoBuffer {
  public:
@@ -41,7 +52,7 @@ class IoBuffer {
 
  private:
   friend class BufferPool;
-  std::unique_ptr<char[]> data_;
+  BufferStorage data_;
   std::size_t capacity_ = 0;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
@@ -58,7 +69,12 @@ class BufferPool {
       return;
     }
     if (free_.empty()) {
-      buffer.data_ = std::make_unique<char[]>(buffer_size_);
+      void* p = ::mmap(nullptr, buffer_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+      if (p == MAP_FAILED) {
+        throw std::bad_alloc();
+      }
+      buffer.data_ = BufferStorage(static_cast<char*>(p), MappedDeleter{buffer_size_});
     } else {
       buffer.data_ = std::move(free_.back());
       free_.pop_back();
@@ -79,9 +95,9 @@ class BufferPool {
   }
 
  private:
-  static constexpr std::size_t kMaxFree = 256;
+  static constexpr std::size_t kMaxFree = 32;
   std::size_t buffer_size_;
-  std::vector<std::unique_ptr<char[]>> free_;
+  std::vector<BufferStorage> free_;
 };
 
 }  // namespace rampart::net

@@ -31,13 +31,13 @@ constexpr int kClientClosedRequest = 499;
 
 void ClientConnection::build_upstream_head() {
   const auto& config = view_->snapshot->config();
-  write_upstream_head(head_, exchange_, config.upstreams[exchange_.route->upstream_index]);
+  write_upstream_head(state_->head, state_->exchange, config.upstreams[state_->exchange.route->upstream_index]);
 }
 
 void ClientConnection::build_response_head(bool close, bool decoded) {
-  exchange_.response_extra_headers.clear();
-  view_->snapshot->pipeline.on_response(exchange_);
-  write_response_head(head_, exchange_, close, decoded);
+  state_->exchange.response_extra_headers.clear();
+  view_->snapshot->pipeline.on_response(state_->exchange);
+  write_response_head(state_->head, state_->exchange, close, decoded);
 }
 
 Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index, bool fresh) {
@@ -59,19 +59,19 @@ Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index, 
 }
 
 Task<error_code> ClientConnection::send_request_upstream(std::size_t initial_body) {
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(state_->head),
                                             asio::buffer(in_.data(), initial_body)};
   auto [ec, n] = co_await asio::async_write(upstream_->socket, buffers, use_tuple);
   if (ec) {
     co_return ec;
   }
-  if (request_parser_->is_done()) {
+  if (state_->request_parser->is_done()) {
     co_return error_code{};
   }
   // A body larger than what came with the head: relay it piece by piece.
   in_.consume(initial_body);
   const auto& config = view_->snapshot->config();
-  while (!request_parser_->is_done()) {
+  while (!state_->request_parser->is_done()) {
     set_deadline(Deadline::client, config.server.idle_timeout);
     in_.compact();
     auto [read_ec, got] = co_await client_.async_read_some(
@@ -81,9 +81,9 @@ Task<error_code> ClientConnection::send_request_upstream(std::size_t initial_bod
       co_return read_ec;
     }
     in_.commit(got);
-    exchange_.bytes_in += got;
+    state_->exchange.bytes_in += got;
     error_code parse_ec;
-    auto used = request_parser_->put(asio::buffer(in_.data(), in_.size()), parse_ec);
+    auto used = state_->request_parser->put(asio::buffer(in_.data(), in_.size()), parse_ec);
     if (parse_ec && parse_ec != http::error::need_more) {
       client_gone_ = true;  // a broken body: neither side can continue this exchange
       co_return parse_ec;
@@ -101,30 +101,30 @@ Task<error_code> ClientConnection::send_request_upstream(std::size_t initial_bod
 Task<error_code> ClientConnection::read_response_head() {
   worker_.buffers().attach(out_);
   out_.consume(out_.size());  // nothing of an earlier exchange may leak into this one
-  response_parser_.emplace(exchange_.response);
-  response_parser_->header_limit(kMaxUpstreamHeadBytes);
-  response_parser_->body_limit(boost::none);
-  if (exchange_.request.verb == http::verb::head) {
-    response_parser_->skip(true);
+  state_->response_parser.emplace(state_->exchange.response);
+  state_->response_parser->header_limit(kMaxUpstreamHeadBytes);
+  state_->response_parser->body_limit(boost::none);
+  if (state_->exchange.request.verb == http::verb::head) {
+    state_->response_parser->skip(true);
   }
   response_head_bytes_ = 0;
   for (;;) {
     if (out_.size() > response_head_bytes_) {
       error_code ec;
-      response_head_bytes_ += response_parser_->put(
+      response_head_bytes_ += state_->response_parser->put(
           asio::buffer(out_.data() + response_head_bytes_, out_.size() - response_head_bytes_),
           ec);
       if (!ec) {
-        int status = exchange_.response.status;
+        int status = state_->exchange.response.status;
         if (status >= 100 && status < 200 && status != 101) {
           // Interim responses (103 Early Hints...) are not relayed: skip to the final one.
           out_.consume(response_head_bytes_);
           out_.compact();
           response_head_bytes_ = 0;
-          exchange_.response.headers.clear();
-          response_parser_.emplace(exchange_.response);
-          response_parser_->header_limit(kMaxUpstreamHeadBytes);
-          response_parser_->body_limit(boost::none);
+          state_->exchange.response.headers.clear();
+          state_->response_parser.emplace(state_->exchange.response);
+          state_->response_parser->header_limit(kMaxUpstreamHeadBytes);
+          state_->response_parser->body_limit(boost::none);
           continue;
         }
         co_return error_code{};
@@ -148,9 +148,9 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
   const auto& route = config.routes[route_index];
   const auto upstream_index = route.upstream_index;
   auto& upstream_metrics = *view_->upstream_metrics[upstream_index];
-  auto& request = exchange_.request;
+  auto& request = state_->exchange.request;
 
-  if (request_parser_->expects_continue() && request.has_body) {
+  if (state_->request_parser->expects_continue() && request.has_body) {
     // The body streams straight on, so tell the client to send it now.
     request.headers.remove(field::expect);
     auto [ec, n] = co_await asio::async_write(client_, asio::buffer(kContinue), use_tuple);
@@ -159,22 +159,22 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     }
   }
   build_upstream_head();
-  // From here on the head is in head_: the read buffer may be reused.
+  // From here on the head is in state_->head: the read buffer may be reused.
   in_.consume(head_bytes_);
   head_bytes_ = 0;
   std::size_t initial_body = 0;
   if (request.has_body) {
-    request_parser_->eager(true);
+    state_->request_parser->eager(true);
     error_code ec;
-    initial_body = request_parser_->put(asio::buffer(in_.data(), in_.size()), ec);
-    exchange_.bytes_in += initial_body;
+    initial_body = state_->request_parser->put(asio::buffer(in_.data(), in_.size()), ec);
+    state_->exchange.bytes_in += initial_body;
     if (ec && ec != http::error::need_more) {
       co_return co_await answer_problem(
           Problem::of(ProblemCode::bad_request, "malformed request body framing"));
     }
   }
   // Only a request held whole in memory can be sent again on a fresh connection.
-  const bool replayable = request_parser_->is_done();
+  const bool replayable = state_->request_parser->is_done();
 
   for (int attempt = 0;; ++attempt) {
     upstream_started_ = Clock::now();
@@ -205,8 +205,8 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     upstream_.reset();
     stop_watching_client();
     if (client_gone_) {
-      exchange_.response.status = kClientClosedRequest;
-      finish_request(exchange_.started);
+      state_->exchange.response.status = kClientClosedRequest;
+      finish_request(state_->exchange.started);
       co_return Outcome::close;
     }
     if (reused && attempt == 0 && replayable && nothing_received && !upstream_timed_out_) {
@@ -226,33 +226,49 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
         ProblemCode::upstream_unavailable, "the upstream service closed the connection"));
   }
 
-  if (exchange_.response.status >= 500) {
+  if (state_->exchange.response.status >= 500) {
     co_return co_await replace_error_response(upstream_index);
   }
   co_return co_await relay_response(route_index);
+}
+
+void ClientConnection::release_upstream(std::size_t upstream_index, bool reusable) {
+  stop_watching_client();
+  auto now = Clock::now();
+  double upstream_seconds = std::chrono::duration<double>(now - upstream_started_).count();
+  state_->exchange.upstream_ms = upstream_seconds * 1000.0;
+  view_->upstream_metrics[upstream_index]->duration.observe(upstream_seconds);
+  if (reusable) {
+    view_->pools[upstream_index]->give_back(std::move(upstream_), now);
+  } else {
+    upstream_.reset();
+  }
+  // What is left is writing to the client: a client that stops reading is cut off like an
+  // idle one (nginx's send_timeout).
+  set_deadline(Deadline::client, view_->snapshot->config().server.idle_timeout);
 }
 
 Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
   const auto& config = view_->snapshot->config();
   const auto& route = config.routes[route_index];
   auto& upstream_metrics = *view_->upstream_metrics[route.upstream_index];
-  auto& parser = *response_parser_;
+  auto& parser = *state_->response_parser;
 
   if (route.stream) {
     // A stream outlives the upstream timeout; max_duration bounds it instead.
     deadline_kind_ = Deadline::stream;
-    deadline_ = exchange_.started + route.stream->max_duration;
+    deadline_ = state_->exchange.started + route.stream->max_duration;
   }
-  const bool decoded = exchange_.request.version < 11 && parser.chunked();
+  const bool decoded = state_->exchange.request.version < 11 && parser.chunked();
   const bool close =
-      closing() || !request_parser_->keep_alive() || parser.need_eof() || decoded;
+      closing() || !state_->request_parser->keep_alive() || parser.need_eof() || decoded;
   build_response_head(close, decoded);
   out_.consume(response_head_bytes_);
   parser.eager(true);
   parser.collect_decoded(decoded);
 
   bool aborted = false;
-  std::string_view head = head_;
+  std::string_view head = state_->head;
   std::vector<std::string_view>& pieces = parser.pieces();
   for (;;) {
     std::size_t used = 0;
@@ -268,6 +284,11 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
       if (!decoded && used > 0) {
         pieces.push_back(std::string_view(out_.data(), used));
       }
+    }
+    if (parser.is_done() && upstream_) {
+      // Complete: free the upstream connection and its max_connections slot before the last
+      // write to the client, so the client's next request can have it.
+      release_upstream(route.upstream_index, parser.keep_alive() && out_.size() == used);
     }
     if (!head.empty() || !pieces.empty()) {
       auto ec = co_await write_client(head, pieces);
@@ -302,24 +323,17 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
     }
     out_.commit(n);
   }
-  stop_watching_client();
-  deadline_kind_ = Deadline::none;
-  auto now = Clock::now();
-  double upstream_seconds = std::chrono::duration<double>(now - upstream_started_).count();
-  exchange_.upstream_ms = upstream_seconds * 1000.0;
-  upstream_metrics.duration.observe(upstream_seconds);
-  if (!aborted && parser.is_done() && parser.keep_alive() && out_.empty()) {
-    view_->pools[route.upstream_index]->give_back(std::move(upstream_), now);
-  } else {
-    upstream_.reset();
+  if (upstream_) {
+    release_upstream(route.upstream_index, false);
   }
-  finish_request(exchange_.started);
+  deadline_kind_ = Deadline::none;
+  finish_request(state_->exchange.started);
   co_return (aborted || close) ? Outcome::close : Outcome::keep_alive;
 }
 
 Task<Outcome> ClientConnection::replace_error_response(std::size_t upstream_index) {
-  auto& parser = *response_parser_;
-  const int status = exchange_.response.status;
+  auto& parser = *state_->response_parser;
+  const int status = state_->exchange.response.status;
   out_.consume(response_head_bytes_);
   parser.eager(true);
   parser.collect_decoded(true);
@@ -351,19 +365,11 @@ Task<Outcome> ClientConnection::replace_error_response(std::size_t upstream_inde
     }
     out_.commit(n);
   }
-  stop_watching_client();
-  auto now = Clock::now();
-  double upstream_seconds = std::chrono::duration<double>(now - upstream_started_).count();
-  exchange_.upstream_ms = upstream_seconds * 1000.0;
-  view_->upstream_metrics[upstream_index]->duration.observe(upstream_seconds);
-  if (!failed && parser.is_done() && parser.keep_alive() && out_.empty()) {
-    view_->pools[upstream_index]->give_back(std::move(upstream_), now);
-  } else {
-    upstream_.reset();
-  }
+  release_upstream(upstream_index, !failed && parser.is_done() && parser.keep_alive() &&
+                                       out_.empty());
   const auto& upstream_name = view_->snapshot->config().upstreams[upstream_index].name;
   observe::EventLog::write(config::LogLevel::error, "upstream_error", [&](observe::JsonWriter& j) {
-    j.field("request_id", exchange_.request_id);
+    j.field("request_id", state_->exchange.request_id);
     j.field("upstream", upstream_name);
     j.field("status", static_cast<long long>(status));
     j.field("body", excerpt);

@@ -14,6 +14,8 @@ namespace {
 constexpr auto kTick = std::chrono::milliseconds(50);
 // Pooled upstream connections unused this long are closed.
 constexpr auto kUpstreamIdle = std::chrono::seconds(30);
+// Warm request states kept for reuse; beyond this, a burst's states are freed.
+constexpr std::size_t kMaxFreeStates = 256;
 // Big enough for a 64 KiB read per syscall and for any allowed request head.
 constexpr std::size_t kMinBufferBytes = 64 * 1024;
 
@@ -131,6 +133,24 @@ Task<void> Worker::accept_loop() {
 void Worker::connection_closed() {
   total_connections_.fetch_sub(1, std::memory_order_relaxed);
   open_connections_.fetch_sub(1, std::memory_order_relaxed);
+  churn_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::unique_ptr<RequestState> Worker::acquire_request_state() {
+  if (free_states_.empty()) {
+    return std::make_unique<RequestState>();
+  }
+  auto state = std::move(free_states_.back());
+  free_states_.pop_back();
+  return state;
+}
+
+void Worker::release_request_state(std::unique_ptr<RequestState> state) {
+  if (free_states_.size() < kMaxFreeStates) {
+    free_states_.push_back(std::move(state));
+  } else {
+    churn_.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 Task<void> Worker::tick_loop() {

@@ -16,6 +16,7 @@
 
 #include "net/asio.hpp"
 #include "net/io_buffer.hpp"
+#include "net/request_state.hpp"
 #include "net/snapshot.hpp"
 #include "net/upstream_pool.hpp"
 #include "observe/log.hpp"
@@ -81,6 +82,11 @@ class Worker {
   /// connections of the worker, since nobody reads what is in it.
   asio::mutable_buffer discard_buffer() { return asio::buffer(discard_); }
   void connection_closed();
+  std::unique_ptr<RequestState> acquire_request_state();
+  void release_request_state(std::unique_ptr<RequestState> state);
+  /// Connections closed and request states freed so far: the control thread returns memory
+  /// to the OS (malloc_trim) after a burst of them.
+  std::uint64_t churn() const { return churn_.load(std::memory_order_relaxed); }
 
  private:
   Task<void> accept_loop();
@@ -98,6 +104,8 @@ class Worker {
   std::map<std::string, std::shared_ptr<UpstreamPool>> pools_;  ///< by "name endpoint"
   BufferPool buffers_;
   std::array<char, 16 * 1024> discard_{};
+  std::vector<std::unique_ptr<RequestState>> free_states_;
+  std::atomic<std::uint64_t> churn_{0};
   observe::WorkerMetrics metrics_;
   observe::LogBuffer log_;
   std::atomic<std::size_t>& total_connections_;

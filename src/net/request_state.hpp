@@ -1,0 +1,22 @@
+#pragma once
+// What one request in progress needs. Pooled per worker and lent to a connection only while
+// it serves a request: an idle keep-alive connection holds none of it, and a busy one reuses
+// a warm state (strings and vectors keep their capacity) instead of allocating.
+
+#include <optional>
+#include <string>
+
+#include "gateway/exchange.hpp"
+#include "net/http_parsers.hpp"
+
+namespace rampart::net {
+
+struct RequestState {
+  gateway::Exchange exchange;
+  std::optional<RequestParser> request_parser;
+  std::optional<ResponseParser> response_parser;
+  std::string head;  ///< the serialized head being written
+  std::string body;  ///< rampart's own response bodies
+};
+
+}  // namespace rampart::net
