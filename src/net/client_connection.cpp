@@ -83,6 +83,7 @@ ClientConnection::~ClientConnection() {
 Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
   error_code ignored;
   self->peer_ = self->client_.remote_endpoint(ignored).address();
+  self->peer_text_ = self->peer_.to_string();
   for (;;) {
     if (self->in_.empty()) {
       // Idle: wait here, in the outermost frame, holding no buffer and no request state,
@@ -155,6 +156,9 @@ void ClientConnection::set_deadline(Deadline kind, Clock::duration after) {
 }
 
 void ClientConnection::check_deadline(Clock::time_point now) {
+  if (watch_pending_ && upstream_ && !watching_client_) {
+    start_watching_client(watch_retained_bytes_);
+  }
   if (deadline_kind_ == Deadline::none || now < deadline_) {
     return;
   }
@@ -259,7 +263,7 @@ void ClientConnection::prepare_exchange() {
     return std::any_of(trusted.begin(), trusted.end(),
                        [&](const config::Cidr& c) { return c.contains(a); });
   };
-  std::string peer_text = state_->exchange.peer.to_string();
+  const std::string& peer_text = peer_text_;
   state_->exchange.client_ip = peer_text;
   const auto* xff = state_->exchange.request.headers.find(std::string_view("x-forwarded-for"));
   if (xff != nullptr && !trusted.empty() && is_trusted(state_->exchange.peer)) {
@@ -494,6 +498,7 @@ void ClientConnection::start_watching_client(std::size_t retained_bytes) {
     return;  // pipelined bytes already here: the client is alive
   }
   watching_client_ = true;
+  watch_pending_ = false;
   client_.async_wait(tcp::socket::wait_read,
                      [self = shared_from_this()](const error_code& ec) {
                        if (ec || !self->watching_client_) {
@@ -513,6 +518,7 @@ void ClientConnection::start_watching_client(std::size_t retained_bytes) {
 }
 
 void ClientConnection::stop_watching_client() {
+  watch_pending_ = false;
   if (watching_client_) {
     watching_client_ = false;
     error_code ignored;

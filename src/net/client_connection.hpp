@@ -78,6 +78,7 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   bool first_request_ = true;
   bool idle_ = false;           ///< waiting for a request to start: drain may close it
   boost::asio::ip::address peer_;
+  std::string peer_text_;
   bool draining_ = false;
   bool client_gone_ = false;
   bool upstream_timed_out_ = false;
@@ -85,6 +86,8 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   bool response_started_ = false;
   bool upstream_protocol_error_ = false;
   bool watching_client_ = false;
+  bool watch_pending_ = false;  ///< waiting on the upstream: the sweep may start the watch
+  std::size_t watch_retained_bytes_ = 0;
   Deadline deadline_kind_ = Deadline::none;
   Clock::time_point deadline_{};
   Clock::time_point upstream_started_{};

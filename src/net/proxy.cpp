@@ -192,7 +192,10 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     ec = co_await send_request_upstream(initial_body);
     if (!ec) {
       set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
-      start_watching_client(replayable ? initial_body : 0);
+      // The sweep starts watching the client if the upstream takes longer than a tick:
+      // fast exchanges pay nothing for disconnect detection.
+      watch_pending_ = true;
+      watch_retained_bytes_ = replayable ? initial_body : 0;
       ec = co_await read_response_head();
     }
     if (!ec) {

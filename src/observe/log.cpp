@@ -73,14 +73,26 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point wh
 
 std::string_view format_timestamp(char* buf, std::chrono::system_clock::time_point when) {
   using namespace std::chrono;
+  // gmtime and formatting once per second per thread; each line only adds milliseconds.
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached_prefix[20];  // "YYYY-MM-DDTHH:MM:SS"
   auto ms = duration_cast<milliseconds>(when.time_since_epoch()).count();
   std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  auto n = std::snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                         static_cast<int>(ms % 1000));
-  return {buf, static_cast<std::size_t>(n)};
+  if (seconds != cached_second) {
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    std::snprintf(cached_prefix, sizeof cached_prefix, "%04d-%02d-%02dT%02d:%02d:%02d",
+                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_second = seconds;
+  }
+  std::memcpy(buf, cached_prefix, 19);
+  auto milli = static_cast<int>(ms % 1000);
+  buf[19] = '.';
+  buf[20] = static_cast<char>('0' + milli / 100);
+  buf[21] = static_cast<char>('0' + milli / 10 % 10);
+  buf[22] = static_cast<char>('0' + milli % 10);
+  buf[23] = 'Z';
+  return {buf, 24};
 }
 
 std::string_view level_name(config::LogLevel level) {
