@@ -86,9 +86,6 @@ Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
   self->peer_text_ = self->peer_.to_string();
   for (;;) {
     if (self->in_.empty()) {
-      // Idle: wait here, in the outermost frame, holding no buffer and no request state,
-      // so 10,000 idle keep-alive clients cost little more than their sockets.
-      self->release_request_memory();
       const auto& server = self->worker_.view()->snapshot->config().server;
       self->idle_ = true;
       self->set_deadline(Deadline::client,
@@ -96,11 +93,34 @@ Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
       if (self->closing()) {
         break;
       }
-      auto [ec] = co_await self->client_.async_wait(tcp::socket::wait_read, use_tuple);
-      self->idle_ = false;
-      if (ec || self->closing()) {
-        break;
+      bool have_bytes = false;
+      if (self->in_.attached()) {
+        // Just answered: the next request usually follows at once, so read straight into
+        // the warm buffer. If the client stays quiet for a tick, the sweep parks us below.
+        self->idle_since_ = Clock::now();
+        self->hot_idle_ = true;
+        auto [ec, n] = co_await self->client_.async_read_some(
+            asio::buffer(self->in_.write_ptr(), self->in_.writable()), use_tuple);
+        self->hot_idle_ = false;
+        if (!ec) {
+          self->in_.commit(n);
+          have_bytes = true;
+        } else if (!(ec == asio::error::operation_aborted && self->parking_) ||
+                   self->closing()) {
+          break;
+        }
+        self->parking_ = false;
       }
+      if (!have_bytes) {
+        // Parked: wait in the outermost frame holding no buffer and no request state, so
+        // 10,000 idle keep-alive clients cost little more than their sockets.
+        self->release_request_memory();
+        auto [ec] = co_await self->client_.async_wait(tcp::socket::wait_read, use_tuple);
+        if (ec || self->closing()) {
+          break;
+        }
+      }
+      self->idle_ = false;
     }
     if (!self->state_) {
       self->state_ = self->worker_.acquire_request_state();
@@ -156,6 +176,11 @@ void ClientConnection::set_deadline(Deadline kind, Clock::duration after) {
 }
 
 void ClientConnection::check_deadline(Clock::time_point now) {
+  if (hot_idle_ && !parking_ && now - idle_since_ >= kParkAfter) {
+    parking_ = true;
+    error_code ignored;
+    client_.cancel(ignored);  // ends the buffered read; serve() switches to the parked wait
+  }
   if (watch_pending_ && upstream_ && !watching_client_) {
     start_watching_client(watch_retained_bytes_);
   }

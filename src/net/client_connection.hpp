@@ -17,6 +17,9 @@
 
 namespace rampart::net {
 
+/// A keep-alive connection quiet this long gives back its buffers and request state.
+constexpr std::chrono::milliseconds kParkAfter{50};
+
 class ClientConnection final : public std::enable_shared_from_this<ClientConnection>,
                                public TrackedConnection {
  public:
@@ -77,6 +80,9 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   std::size_t response_head_bytes_ = 0;  ///< response head size in out_
   bool first_request_ = true;
   bool idle_ = false;           ///< waiting for a request to start: drain may close it
+  bool hot_idle_ = false;       ///< idle with a buffered read pending (just answered)
+  bool parking_ = false;        ///< the sweep cancelled that read to park the connection
+  Clock::time_point idle_since_{};
   boost::asio::ip::address peer_;
   std::string peer_text_;
   bool draining_ = false;

@@ -52,7 +52,9 @@ class RequestParser final : public http::basic_parser<true> {
 
 class ResponseParser final : public http::basic_parser<false> {
  public:
-  explicit ResponseParser(gateway::ResponseHead& head) : head_(head) {}
+  /// `pieces` is kept by the caller so that its capacity outlives the parser.
+  ResponseParser(gateway::ResponseHead& head, std::vector<std::string_view>& pieces)
+      : head_(head), pieces_(pieces) {}
 
   /// When set, decoded body pieces (chunk framing removed) are collected in pieces().
   void collect_decoded(bool on) { collect_ = on; }
@@ -88,7 +90,7 @@ class ResponseParser final : public http::basic_parser<false> {
   gateway::ResponseHead& head_;
   bool collect_ = false;
   int version_ = 11;
-  std::vector<std::string_view> pieces_;
+  std::vector<std::string_view>& pieces_;
 };
 
 }  // namespace rampart::net

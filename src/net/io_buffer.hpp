@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <string_view>
@@ -68,6 +69,7 @@ class BufferPool {
     if (buffer.attached()) {
       return;
     }
+    peak_in_use_ = std::max(peak_in_use_, ++in_use_);
     if (free_.empty()) {
       void* p = ::mmap(nullptr, buffer_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                        -1, 0);
@@ -87,6 +89,7 @@ class BufferPool {
     if (!buffer.attached()) {
       return;
     }
+    --in_use_;
     if (free_.size() < kMaxFree) {
       free_.push_back(std::move(buffer.data_));
     }
@@ -94,8 +97,21 @@ class BufferPool {
     buffer.capacity_ = buffer.begin_ = buffer.end_ = 0;
   }
 
+  /// Called about once a second: keep as many free buffers as were in use at the peak of the
+  /// last period (a steady load never maps and unmaps), give the rest back to the OS.
+  void trim() {
+    std::size_t keep = std::max<std::size_t>(kMinFree, peak_in_use_);
+    if (free_.size() > keep) {
+      free_.resize(keep);
+    }
+    peak_in_use_ = in_use_;
+  }
+
  private:
-  static constexpr std::size_t kMaxFree = 32;
+  static constexpr std::size_t kMaxFree = 256;
+  static constexpr std::size_t kMinFree = 8;
+  std::size_t in_use_ = 0;
+  std::size_t peak_in_use_ = 0;
   std::size_t buffer_size_;
   std::vector<BufferStorage> free_;
 };

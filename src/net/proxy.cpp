@@ -101,7 +101,7 @@ Task<error_code> ClientConnection::send_request_upstream(std::size_t initial_bod
 Task<error_code> ClientConnection::read_response_head() {
   worker_.buffers().attach(out_);
   out_.consume(out_.size());  // nothing of an earlier exchange may leak into this one
-  state_->response_parser.emplace(state_->exchange.response);
+  state_->response_parser.emplace(state_->exchange.response, state_->body_pieces);
   state_->response_parser->header_limit(kMaxUpstreamHeadBytes);
   state_->response_parser->body_limit(boost::none);
   if (state_->exchange.request.verb == http::verb::head) {
@@ -122,7 +122,7 @@ Task<error_code> ClientConnection::read_response_head() {
           out_.compact();
           response_head_bytes_ = 0;
           state_->exchange.response.headers.clear();
-          state_->response_parser.emplace(state_->exchange.response);
+          state_->response_parser.emplace(state_->exchange.response, state_->body_pieces);
           state_->response_parser->header_limit(kMaxUpstreamHeadBytes);
           state_->response_parser->body_limit(boost::none);
           continue;

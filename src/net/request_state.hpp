@@ -5,6 +5,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "gateway/exchange.hpp"
 #include "net/http_parsers.hpp"
@@ -15,6 +17,7 @@ struct RequestState {
   gateway::Exchange exchange;
   std::optional<RequestParser> request_parser;
   std::optional<ResponseParser> response_parser;
+  std::vector<std::string_view> body_pieces;  ///< decoded body pieces, for the response parser
   std::string head;  ///< the serialized head being written
   std::string body;  ///< rampart's own response bodies
 };

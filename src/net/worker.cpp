@@ -169,6 +169,7 @@ Task<void> Worker::tick_loop() {
       for (auto& [key, pool] : pools_) {
         pool->prune(now, kUpstreamIdle);
       }
+      buffers_.trim();
     }
   }
 }

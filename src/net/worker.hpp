@@ -95,7 +95,9 @@ class Worker {
   void sweep(std::chrono::steady_clock::time_point now);
 
   unsigned index_;
-  asio::io_context ioc_{1};
+  // Every socket operation runs on this thread; only posts come from others, and the
+  // scheduler still locks for those. So the reactor's per-descriptor locking can go.
+  asio::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   tcp::endpoint listen_endpoint_;
   Acceptor acceptor_;
   Timer tick_;

@@ -47,10 +47,12 @@ IdGenerator& generator() {
   return g;
 }
 
-void append_hex(std::string& out, std::uint64_t value, int digits) {
+/// Writes `digits` hex digits of `value` at `out`; returns the end.
+char* put_hex(char* out, std::uint64_t value, int digits) {
   for (int i = digits - 1; i >= 0; --i) {
-    out += kHex[(value >> (i * 4)) & 0xf];
+    *out++ = kHex[(value >> (i * 4)) & 0xf];
   }
+  return out;
 }
 
 bool is_lower_hex(std::string_view s) {
@@ -94,49 +96,67 @@ bool is_valid_traceparent(std::string_view v) {
 void append_uuid_v4(std::string& out) {
   std::uint64_t hi = generator().next();
   std::uint64_t lo = generator().next();
-  hi = (hi & ~0xf000ULL) | 0x4000ULL;                   // version 4
-  lo = (lo & ~(3ULL << 62)) | (2ULL << 62);             // RFC 4122 variant
-  append_hex(out, hi >> 32, 8);
-  out += '-';
-  append_hex(out, (hi >> 16) & 0xffff, 4);
-  out += '-';
-  append_hex(out, hi & 0xffff, 4);
-  out += '-';
-  append_hex(out, lo >> 48, 4);
-  out += '-';
-  append_hex(out, lo & 0xffffffffffffULL, 12);
+  hi = (hi & ~0xf000ULL) | 0x4000ULL;          // version 4
+  lo = (lo & ~(3ULL << 62)) | (2ULL << 62);    // RFC 4122 variant
+  char buf[36];
+  char* p = put_hex(buf, hi >> 32, 8);
+  *p++ = '-';
+  p = put_hex(p, (hi >> 16) & 0xffff, 4);
+  *p++ = '-';
+  p = put_hex(p, hi & 0xffff, 4);
+  *p++ = '-';
+  p = put_hex(p, lo >> 48, 4);
+  *p++ = '-';
+  put_hex(p, lo & 0xffffffffffffULL, 12);
+  out.append(buf, sizeof buf);
 }
 
 void append_new_traceparent(std::string& out) {
-  out += "00-";
-  append_hex(out, generator().next() | 1, 16);  // | 1: an id is never all zeros
-  append_hex(out, generator().next(), 16);
-  out += '-';
-  append_hex(out, generator().next() | 1, 16);
-  out += "-01";
+  char buf[55];
+  char* p = buf;
+  *p++ = '0';
+  *p++ = '0';
+  *p++ = '-';
+  p = put_hex(p, generator().next() | 1, 16);  // | 1: an id is never all zeros
+  p = put_hex(p, generator().next(), 16);
+  *p++ = '-';
+  p = put_hex(p, generator().next() | 1, 16);
+  *p++ = '-';
+  *p++ = '0';
+  *p++ = '1';
+  out.append(buf, sizeof buf);
 }
 
 gateway::Verdict RequestIdPolicy::on_request(gateway::Exchange& exchange) const {
-  auto& headers = exchange.request.headers;
+  // One pass: find both headers and mark them removed; rampart sends its own values.
+  std::string_view given_id, given_trace;
+  for (auto& f : exchange.request.headers.fields()) {
+    if (f.id != field::unknown || f.removed) {
+      continue;
+    }
+    if (boost::beast::iequals(f.name, kRequestIdHeader)) {
+      if (given_id.empty()) {
+        given_id = f.value;
+      }
+      f.removed = true;
+    } else if (boost::beast::iequals(f.name, kTraceparentHeader)) {
+      if (given_trace.empty()) {
+        given_trace = f.value;
+      }
+      f.removed = true;
+    }
+  }
   if (exchange.request_id.empty()) {
-    const auto* given = headers.find(kRequestIdHeader);
-    if (given != nullptr && is_acceptable_request_id(given->value)) {
-      exchange.request_id.assign(given->value);
+    if (is_acceptable_request_id(given_id)) {
+      exchange.request_id.assign(given_id);
     } else {
       append_uuid_v4(exchange.request_id);
     }
   }
-  const auto* trace = headers.find(kTraceparentHeader);
-  if (trace != nullptr && is_valid_traceparent(trace->value)) {
-    exchange.traceparent.assign(trace->value);
+  if (is_valid_traceparent(given_trace)) {
+    exchange.traceparent.assign(given_trace);
   } else {
     append_new_traceparent(exchange.traceparent);
-  }
-  for (auto& f : headers.fields()) {
-    if (f.id == field::unknown && (boost::beast::iequals(f.name, kRequestIdHeader) ||
-                                   boost::beast::iequals(f.name, kTraceparentHeader))) {
-      f.removed = true;
-    }
   }
   auto& extra = exchange.upstream_extra_headers;
   extra += "X-Request-ID: ";

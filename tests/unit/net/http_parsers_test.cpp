@@ -76,7 +76,8 @@ TEST(RequestParser, IncompleteHeadNeedsMoreAndMayTakeTheRequestLine) {
 
 TEST(ResponseParser, CollectsDecodedChunks) {
   gateway::ResponseHead head;
-  ResponseParser parser(head);
+  std::vector<std::string_view> pieces;
+  ResponseParser parser(head, pieces);
   parser.eager(true);
   parser.collect_decoded(true);
   std::string text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
