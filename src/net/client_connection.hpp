@@ -49,12 +49,15 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   Task<Outcome> answer(int status, std::string_view content_type, std::string_view body,
                        bool close);
 
-  Task<error_code> connect_upstream(std::size_t upstream_index, bool fresh);
-  Task<error_code> send_request_upstream(std::size_t initial_body);
+  Task<error_code> connect_upstream(std::size_t upstream_index);
+  Task<error_code> stream_request_body(std::size_t initial_body);
   Task<error_code> read_response_head();
   Task<Outcome> relay_response(std::size_t route_index);
   Task<Outcome> replace_error_response(std::size_t upstream_index);
-  Task<error_code> write_client(std::string_view head, const std::vector<std::string_view>& body);
+  Task<std::tuple<error_code, std::size_t>> write_client(std::string_view head,
+                                                         const std::vector<std::string_view>& body);
+  /// Books a client write's result; false when the client is gone.
+  bool wrote_client(const error_code& ec, std::size_t n);
 
   void prepare_exchange();
   void build_upstream_head();

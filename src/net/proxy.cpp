@@ -40,34 +40,18 @@ void ClientConnection::build_response_head(bool close, bool decoded) {
   write_response_head(state_->head, state_->exchange, close, decoded);
 }
 
-Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index, bool fresh) {
-  auto& pool = *view_->pools[upstream_index];
-  upstream_ = pool.acquire(fresh);
-  if (!upstream_) {
-    co_return make_error_code(asio::error::no_buffer_space);
-  }
-  if (upstream_->socket.is_open()) {
-    co_return error_code{};  // a pooled keep-alive connection
-  }
+Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index) {
   const auto& upstream = view_->snapshot->config().upstreams[upstream_index];
   set_deadline(Deadline::upstream, upstream.connect_timeout);
-  auto [ec] = co_await upstream_->socket.async_connect(pool.endpoint(), use_tuple);
+  auto [ec] = co_await upstream_->socket.async_connect(view_->pools[upstream_index]->endpoint(),
+                                                       use_tuple);
   if (!ec) {
     upstream_->socket.set_option(tcp::no_delay(true), ec);
   }
   co_return ec;
 }
 
-Task<error_code> ClientConnection::send_request_upstream(std::size_t initial_body) {
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(state_->head),
-                                            asio::buffer(in_.data(), initial_body)};
-  auto [ec, n] = co_await asio::async_write(upstream_->socket, buffers, use_tuple);
-  if (ec) {
-    co_return ec;
-  }
-  if (state_->request_parser->is_done()) {
-    co_return error_code{};
-  }
+Task<error_code> ClientConnection::stream_request_body(std::size_t initial_body) {
   // A body larger than what came with the head: relay it piece by piece.
   in_.consume(initial_body);
   const auto& config = view_->snapshot->config();
@@ -178,7 +162,13 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
 
   for (int attempt = 0;; ++attempt) {
     upstream_started_ = Clock::now();
-    auto ec = co_await connect_upstream(upstream_index, attempt > 0);
+    upstream_ = view_->pools[upstream_index]->acquire(attempt > 0);
+    error_code ec;
+    if (!upstream_) {
+      ec = make_error_code(asio::error::no_buffer_space);
+    } else if (!upstream_->socket.is_open()) {
+      ec = co_await connect_upstream(upstream_index);
+    }
     if (ec) {
       upstream_.reset();
       upstream_metrics.error(observe::UpstreamErrorKind::connect);
@@ -189,7 +179,13 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     }
     const bool reused = upstream_->reused;
     set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
-    ec = co_await send_request_upstream(initial_body);
+    std::array<asio::const_buffer, 2> request{asio::buffer(state_->head),
+                                              asio::buffer(in_.data(), initial_body)};
+    auto [write_ec, written] = co_await asio::async_write(upstream_->socket, request, use_tuple);
+    ec = write_ec;
+    if (!ec && !state_->request_parser->is_done()) {
+      ec = co_await stream_request_body(initial_body);
+    }
     if (!ec) {
       set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
       // The sweep starts watching the client if the upstream takes longer than a tick:
@@ -294,9 +290,9 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
       release_upstream(route.upstream_index, parser.keep_alive() && out_.size() == used);
     }
     if (!head.empty() || !pieces.empty()) {
-      auto ec = co_await write_client(head, pieces);
+      auto [ec, n] = co_await write_client(head, pieces);
       head = {};
-      if (ec) {
+      if (!wrote_client(ec, n)) {
         aborted = true;
         break;
       }

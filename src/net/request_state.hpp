@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/buffer.hpp>
+
 #include "gateway/exchange.hpp"
 #include "net/http_parsers.hpp"
 
@@ -20,6 +22,7 @@ struct RequestState {
   std::vector<std::string_view> body_pieces;  ///< decoded body pieces, for the response parser
   std::string head;  ///< the serialized head being written
   std::string body;  ///< rampart's own response bodies
+  std::vector<boost::asio::const_buffer> gather;  ///< one gather write to the client
 };
 
 }  // namespace rampart::net
