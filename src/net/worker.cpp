@@ -162,6 +162,7 @@ Task<void> Worker::tick_loop() {
       break;
     }
     auto now = std::chrono::steady_clock::now();
+    coarse_now_ = now;
     sweep(now);
     log_.flush();
     if (now - last_prune > std::chrono::seconds(1)) {

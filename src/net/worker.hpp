@@ -78,6 +78,8 @@ class Worker {
   observe::WorkerMetrics& metrics() { return metrics_; }
   observe::LogBuffer& log() { return log_; }
   bool draining() const { return draining_; }
+  /// The time at the last tick (at most one tick old): good enough for deadlines.
+  std::chrono::steady_clock::time_point coarse_now() const { return coarse_now_; }
   /// Scratch space for bytes read only to be thrown away (lingering close): shared by all
   /// connections of the worker, since nobody reads what is in it.
   asio::mutable_buffer discard_buffer() { return asio::buffer(discard_); }
@@ -114,6 +116,7 @@ class Worker {
   std::atomic<std::size_t> open_connections_{0};
   bool draining_ = false;
   bool stopping_ = false;
+  std::chrono::steady_clock::time_point coarse_now_ = std::chrono::steady_clock::now();
   boost::intrusive::list<TrackedConnection, boost::intrusive::constant_time_size<false>>
       connections_;
 };
