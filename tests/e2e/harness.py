@@ -123,6 +123,15 @@ def base_config(upstream_port, **server):
     }
 
 
+def with_dead_upstream(cfg):
+    """Adds an upstream `dead` on a closed port and a `/dead` route in front of the others."""
+    cfg["upstreams"]["dead"] = {"url": "http://127.0.0.1:%d" % free_port(),
+                                "connect_timeout": "1s", "timeout": "2s"}
+    cfg["routes"].insert(0, {"name": "dead", "match": {"path_prefix": "/dead"},
+                             "upstream": "dead", "auth": "none"})
+    return cfg
+
+
 class Rampart:
     """`$RAMPART_BIN serve -c <file>` with a generated config, in its own temp dir.
 

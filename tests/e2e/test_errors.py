@@ -4,7 +4,7 @@ import json
 import time
 import unittest
 
-from harness import SharedRampart, E2ETest, base_config, free_port, request
+from harness import SharedRampart, E2ETest, base_config, free_port, request, with_dead_upstream
 
 LEAKS = (b"Traceback", b"/app/main.py", b"UPSTREAM-INTERNAL-SECRET", b"psycopg2",
          b"UPSTREAM-OWN-502-TEXT", b"nginx/1.2", b"padding line")
@@ -14,12 +14,7 @@ class ErrorsTest(SharedRampart):
 
     @classmethod
     def config(cls, up):
-        cfg = base_config(up.port)
-        cfg["upstreams"]["dead"] = {"url": "http://127.0.0.1:%d" % free_port(),
-                                    "connect_timeout": "1s", "timeout": "2s"}
-        cfg["routes"].insert(0, {"name": "dead", "match": {"path_prefix": "/dead"},
-                                 "upstream": "dead", "auth": "none"})
-        return cfg
+        return with_dead_upstream(base_config(up.port))
 
     def test_problem_shape(self):
         # every path is covered by "/", but the api route lists its methods

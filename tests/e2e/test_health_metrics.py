@@ -6,7 +6,7 @@ import subprocess
 import time
 import unittest
 
-from harness import (ADMIN_KEY, E2ETest, SharedRampart, base_config, free_port, metric,
+from harness import (with_dead_upstream, ADMIN_KEY, E2ETest, SharedRampart, base_config, free_port, metric,
                      metric_matching, request, wait_until)
 
 
@@ -108,12 +108,7 @@ class MetricsTest(SharedRampart):
 
     @classmethod
     def config(cls, up):
-        cfg = base_config(up.port)
-        cfg["upstreams"]["dead"] = {"url": "http://127.0.0.1:%d" % free_port(),
-                                    "connect_timeout": "1s", "timeout": "2s"}
-        cfg["routes"].insert(0, {"name": "dead", "match": {"path_prefix": "/dead"},
-                                 "upstream": "dead", "auth": "none"})
-        return cfg
+        return with_dead_upstream(base_config(up.port))
 
     def test_metrics_format_passes_promtool(self):
         request(self.rp.port, "GET", "/json")
