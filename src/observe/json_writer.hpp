@@ -2,6 +2,7 @@
 // A minimal appending JSON writer for log lines and problem bodies: no allocation beyond the
 // caller's string, always valid JSON whatever bytes it is given.
 
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,8 @@ namespace rampart::observe {
 /// backslashes are escaped; bytes >= 0x80 are escaped as \u00XX so the output is valid JSON
 /// even for invalid UTF-8.
 void append_json_escaped(std::string& out, std::string_view text);
+/// The same between double quotes.
+void append_json_quoted(std::string& out, std::string_view text);
 
 /// Writes one JSON object or array into a string. The caller keeps begin/end balanced.
 class JsonWriter {
@@ -20,10 +23,24 @@ class JsonWriter {
   void begin_object() { separator(); out_ += '{'; first_ = true; }
   void end_object() { out_ += '}'; first_ = false; }
   void key(std::string_view name) {
-    separator();
-    out_ += '"';
-    out_ += name;  // keys are rampart's own identifiers
-    out_ += "\":";
+    // One append for separator, quotes and colon: keys are rampart's own identifiers.
+    char buf[64];
+    std::size_t n = 0;
+    if (!first_) {
+      buf[n++] = ',';
+    }
+    buf[n++] = '"';
+    if (name.size() <= sizeof buf - 4) {
+      std::memcpy(buf + n, name.data(), name.size());
+      n += name.size();
+      buf[n++] = '"';
+      buf[n++] = ':';
+      out_.append(buf, n);
+    } else {
+      out_.append(buf, n);
+      out_ += name;
+      out_ += "\":";
+    }
     first_ = true;
   }
   void field(std::string_view name, std::string_view value) { key(name); string(value); }
@@ -35,9 +52,7 @@ class JsonWriter {
 
   void string(std::string_view value) {
     separator();
-    out_ += '"';
-    append_json_escaped(out_, value);
-    out_ += '"';
+    append_json_quoted(out_, value);
   }
   void number(long long value);
   void number(unsigned long long value);

@@ -28,6 +28,25 @@ TEST(JsonWriter, WritesObjects) {
   EXPECT_EQ(out, R"({"a":"x","n":5,"t":true,"o":{"k":"v"}})");
 }
 
+TEST(JsonWriter, MillisecondFieldsHaveThreeDecimals) {
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object();
+  json.field_double("a", 2.5, 3);
+  json.field_double("b", 0.001, 3);
+  json.field_double("c", 1234.0004, 3);
+  json.field_double("d", 1.2, 1);
+  json.end_object();
+  EXPECT_EQ(out, R"({"a":2.500,"b":0.001,"c":1234.000,"d":1.2})");
+}
+
+TEST(JsonWriter, QuotesPlainAndEscapedStrings) {
+  std::string out;
+  append_json_quoted(out, "plain/path");
+  append_json_quoted(out, "tab\there");
+  EXPECT_EQ(out, "\"plain/path\"\"tab\\there\"");
+}
+
 TEST(Problem, BodyHasEveryField) {
   std::string body;
   gateway::append_problem_body(
