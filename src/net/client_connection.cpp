@@ -20,8 +20,6 @@ using Outcome = ClientConnection::Outcome;
 
 namespace {
 
-constexpr std::string_view kProblemJson = "application/problem+json";
-
 bool is_header_limit(const error_code& ec) { return ec == http::error::header_limit; }
 
 /// A 414 also when the request line alone overflowed the header limit before Beast saw it.
@@ -97,7 +95,7 @@ Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
       if (self->in_.attached()) {
         // Just answered: the next request usually follows at once, so read straight into
         // the warm buffer. If the client stays quiet for a tick, the sweep parks us below.
-        self->idle_since_ = Clock::now();
+        self->idle_since_ = self->worker_.coarse_now();
         self->hot_idle_ = true;
         auto [ec, n] = co_await self->client_.async_read_some(
             asio::buffer(self->in_.write_ptr(), self->in_.writable()), use_tuple);
@@ -178,7 +176,9 @@ void ClientConnection::set_deadline(Deadline kind, Clock::duration after) {
 }
 
 void ClientConnection::check_deadline(Clock::time_point now) {
-  if (hot_idle_ && !parking_ && now - idle_since_ >= kParkAfter) {
+  // idle_since_ is the tick time (up to a tick early): park after two ticks, so a connection
+  // is parked after 50-100 ms of real silence, never sooner.
+  if (hot_idle_ && !parking_ && now - idle_since_ >= 2 * kParkAfter) {
     parking_ = true;
     error_code ignored;
     client_.cancel(ignored);  // ends the buffered read; serve() switches to the parked wait
@@ -367,151 +367,6 @@ Task<Outcome> ClientConnection::handle_request() {
     co_return co_await answer_problem(verdict.problem);
   }
   co_return co_await proxy(match.index);
-}
-
-Task<Outcome> ClientConnection::answer_builtin() {
-  const auto& path = state_->exchange.request.path;
-  if (state_->exchange.request.verb != http::verb::get && state_->exchange.request.verb != http::verb::head) {
-    co_return co_await answer_problem(
-        Problem::of(ProblemCode::method_not_allowed, "health endpoints answer GET and HEAD"),
-        "Allow: GET, HEAD\r\n");
-  }
-  state_->body.clear();
-  int status = 200;
-  if (path == "/health") {
-    state_->body = R"({"status":"ok"})";
-  } else if (path == "/health/live") {
-    state_->body = R"({"status":"alive"})";
-  } else {
-    const auto& snapshot = *view_->snapshot;
-    bool ready = true;
-    std::string checks;
-    observe::JsonWriter json(checks);
-    json.begin_object();
-    for (const auto& upstream : snapshot.config().upstreams) {
-      bool healthy = !upstream.health || snapshot.health->healthy(upstream.name);
-      ready = ready && healthy;
-      json.field("upstream:" + upstream.name, healthy ? "healthy" : "unhealthy");
-    }
-    json.end_object();
-    status = ready ? 200 : 503;
-    state_->body = ready ? R"({"status":"ready","checks":)" : R"({"status":"not_ready","checks":)";
-    state_->body += checks;
-    state_->body += '}';
-  }
-  state_->exchange.response.headers.clear();
-  co_return co_await answer(status, "application/json", state_->body, false);
-}
-
-Task<Outcome> ClientConnection::answer_problem(Problem problem, std::string_view extra_headers) {
-  state_->exchange.problem = problem;
-  state_->exchange.response.headers.clear();
-  if (!view_) {
-    view_ = worker_.view();
-  }
-  state_->exchange.response_extra_headers.assign(extra_headers);
-  state_->exchange.response_extra_headers += "Cache-Control: no-store\r\n";
-  state_->body.clear();
-  if (state_->exchange.request_id.empty()) {
-    // Rejected before the request-id stage ran (malformed head): make one now.
-    view_->snapshot->pipeline.on_request_before_routing(state_->exchange);
-  }
-  gateway::append_problem_body(problem, state_->exchange.request_id, state_->body);
-  // A request body we did not read would be taken for the next request: close instead.
-  bool close = (state_->exchange.request.has_body && !state_->request_parser->is_done()) ||
-               problem.status == 400 || problem.status == 414 || problem.status == 431;
-  co_return co_await answer(problem.status, kProblemJson, state_->body, close);
-}
-
-Task<Outcome> ClientConnection::answer(int status, std::string_view content_type,
-                                       std::string_view body, bool close) {
-  if (!view_) {
-    view_ = worker_.view();
-  }
-  close = close || closing() || !state_->request_parser->is_header_done() ||
-          !state_->request_parser->keep_alive();
-  state_->exchange.response.status = status;
-  view_->snapshot->pipeline.on_response(state_->exchange);
-
-  state_->head.clear();
-  state_->head += "HTTP/1.1 ";
-  state_->head += std::to_string(status);
-  state_->head += ' ';
-  state_->head += gateway::reason_phrase(status);
-  state_->head += "\r\nContent-Type: ";
-  state_->head += content_type;
-  state_->head += "\r\nContent-Length: ";
-  state_->head += std::to_string(body.size());
-  state_->head += "\r\n";
-  state_->head += state_->exchange.response_extra_headers;
-  if (close) {
-    state_->head += "Connection: close\r\n";
-  }
-  state_->head += "\r\n";
-  std::vector<std::string_view> pieces;
-  if (state_->exchange.request.verb != http::verb::head) {
-    pieces.push_back(body);
-  }
-  auto [ec, n] = co_await write_client(state_->head, pieces);
-  wrote_client(ec, n);
-  finish_request(state_->exchange.started);
-  in_.consume(std::min(head_bytes_, in_.size()));
-  head_bytes_ = 0;
-  co_return close ? Outcome::close : Outcome::keep_alive;
-}
-
-Task<std::tuple<error_code, std::size_t>> ClientConnection::write_client(
-    std::string_view head, const std::vector<std::string_view>& body) {
-  // Not a coroutine: it hands back asio's own awaitable, saving a frame per write.
-  auto& gather = state_->gather;
-  gather.clear();
-  if (!head.empty()) {
-    gather.push_back(asio::buffer(head.data(), head.size()));
-  }
-  for (auto piece : body) {
-    if (!piece.empty()) {
-      gather.push_back(asio::buffer(piece.data(), piece.size()));
-    }
-  }
-  return asio::async_write(client_, gather, use_tuple);
-}
-
-bool ClientConnection::wrote_client(const error_code& ec, std::size_t n) {
-  state_->exchange.bytes_out += n;
-  if (ec) {
-    client_gone_ = true;
-    return false;
-  }
-  response_started_ = true;
-  return true;
-}
-
-void ClientConnection::finish_request(Clock::time_point started) {
-  auto now = Clock::now();
-  double seconds = std::chrono::duration<double>(now - started).count();
-  int status = state_->exchange.response.status;
-  auto& metrics = *view_;
-  observe::RouteMetrics* route_metrics = metrics.unrouted_metrics;
-  if (state_->exchange.route != nullptr) {
-    auto index =
-        static_cast<std::size_t>(state_->exchange.route - view_->snapshot->config().routes.data());
-    route_metrics = metrics.route_metrics[index];
-  }
-  bool builtin = state_->exchange.route == nullptr && !state_->exchange.problem &&
-                 state_->exchange.request.path.starts_with("/health");
-  if (!builtin) {
-    route_metrics->count(state_->exchange.request.method, status);
-    route_metrics->duration.observe(seconds);
-  }
-
-  auto level = builtin ? config::LogLevel::debug
-                       : (status >= 500 ? config::LogLevel::error : config::LogLevel::info);
-  if (!observe::EventLog::enabled(level)) {
-    return;
-  }
-  observe::append_request_line(worker_.log().line_buffer(), state_->exchange, level, seconds,
-                               std::chrono::system_clock::now());
-  worker_.log().committed();
 }
 
 void ClientConnection::start_watching_client(std::size_t retained_bytes) {
