@@ -47,10 +47,23 @@ IdGenerator& generator() {
   return g;
 }
 
-/// Writes `digits` hex digits of `value` at `out`; returns the end.
+/// Two hex digits per byte value: ids are formatted a byte at a time.
+constexpr std::array<char, 512> make_hex_pairs() {
+  std::array<char, 512> pairs{};
+  for (int b = 0; b < 256; ++b) {
+    pairs[2 * b] = kHex[b >> 4];
+    pairs[2 * b + 1] = kHex[b & 0xf];
+  }
+  return pairs;
+}
+constexpr auto kHexPairs = make_hex_pairs();
+
+/// Writes `digits` (even) hex digits of `value` at `out`; returns the end.
 char* put_hex(char* out, std::uint64_t value, int digits) {
-  for (int i = digits - 1; i >= 0; --i) {
-    *out++ = kHex[(value >> (i * 4)) & 0xf];
+  for (int shift = (digits - 2) * 4; shift >= 0; shift -= 8) {
+    const char* pair = &kHexPairs[2 * ((value >> shift) & 0xff)];
+    *out++ = pair[0];
+    *out++ = pair[1];
   }
   return out;
 }
