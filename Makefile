@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 SAN_BUILD_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build setup test-asan bench clean format
+.PHONY: run test build setup test-asan bench clean format format-check
 
 setup:
 	./scripts/setup
@@ -32,3 +32,10 @@ bench: setup
 
 clean:
 	rm -rf $(BUILD_DIR) $(SAN_BUILD_DIR)
+
+# .clang-format (Google style, 100 columns) over every tracked C++ file.
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check: setup
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror

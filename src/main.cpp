@@ -1,12 +1,11 @@
 // The command line (SPEC §1): parse arguments, run one command. Exit 0 on success, 1 on a
 // user error, 2 on an internal failure.
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/check_command.hpp"
 #include "cli/serve_command.hpp"

@@ -1,5 +1,6 @@
 #include "admin/admin_server.hpp"
 
+#include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
@@ -10,7 +11,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 #include "gateway/problem.hpp"
 #include "policies/request_id/request_id_policy.hpp"
@@ -52,8 +52,8 @@ void AdminServer::bind(const config::ListenAddress& listen) {
     acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    throw std::system_error(ec, fmt::format("cannot listen on {}:{} (admin.listen)", listen.host,
-                                            listen.port));
+    throw std::system_error(
+        ec, fmt::format("cannot listen on {}:{} (admin.listen)", listen.host, listen.port));
   }
 }
 

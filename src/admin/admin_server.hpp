@@ -3,13 +3,12 @@
 // "Authorization: Bearer <admin.api_key>". Runs on the control thread: scrapes and admin calls
 // never slow the workers beyond one posted copy of their counters.
 
-#include <functional>
-#include <memory>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <memory>
+#include <string>
 
 #include "config/config.hpp"
 

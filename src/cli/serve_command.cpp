@@ -1,19 +1,18 @@
 #include "cli/serve_command.hpp"
 
+#include <fmt/format.h>
 #include <malloc.h>
 #include <sys/resource.h>
 
 #include <atomic>
-#include <chrono>
-#include <csignal>
-#include <cstdio>
-#include <map>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <map>
 
 #include "admin/admin_server.hpp"
 #include "cli/version.hpp"
@@ -50,17 +49,18 @@ void print_problems(const std::vector<config::ConfigProblem>& problems) {
 class ServeProcess {
  public:
   ServeProcess(std::string config_path, std::shared_ptr<const config::Config> config)
-      : config_path_(std::move(config_path)), config_(std::move(config)),
-        admin_(ioc_, [this] { return render_metrics(); }), health_(ioc_, board_) {}
+      : config_path_(std::move(config_path)),
+        config_(std::move(config)),
+        admin_(ioc_, [this] { return render_metrics(); }),
+        health_(ioc_, board_) {}
 
   int run() {
     raise_fd_limit();
     auto snapshot = build_snapshot(config_);
     const auto& server = config_->server;
     for (unsigned i = 0; i < server.workers; ++i) {
-      workers_.push_back(std::make_unique<net::Worker>(i, server.listen, EventLog::sink(),
-                                                       total_connections_,
-                                                       server.max_header_bytes));
+      workers_.push_back(std::make_unique<net::Worker>(
+          i, server.listen, EventLog::sink(), total_connections_, server.max_header_bytes));
       workers_.back()->bind();
     }
     admin_.bind(config_->admin.listen);
@@ -77,8 +77,8 @@ class ServeProcess {
     EventLog::write(LogLevel::info, "start", [&](observe::JsonWriter& j) {
       j.field("version", kVersion);
       j.field("listen", fmt::format("{}:{}", server.listen.host, server.listen.port));
-      j.field("admin", fmt::format("{}:{}", config_->admin.listen.host,
-                                   config_->admin.listen.port));
+      j.field("admin",
+              fmt::format("{}:{}", config_->admin.listen.host, config_->admin.listen.port));
       j.field("workers", static_cast<long long>(server.workers));
       j.field("config", config_path_);
     });
@@ -119,8 +119,7 @@ class ServeProcess {
       }
       targets.push_back(net::UpstreamTarget{results.begin()->endpoint(), count});
     }
-    return std::make_shared<net::Snapshot>(std::move(c), std::move(targets), board_,
-                                           ++generation_);
+    return std::make_shared<net::Snapshot>(std::move(c), std::move(targets), board_, ++generation_);
   }
 
   static std::vector<tcp::endpoint> endpoints_of(const net::Snapshot& snapshot) {
@@ -279,8 +278,8 @@ class ServeProcess {
     process.reloads_failure = reloads_failure_;
     process.version = kVersion;
     for (const auto& upstream : config_->upstreams) {
-      process.upstream_healthy.emplace_back(
-          upstream.name, !upstream.health || board_->healthy(upstream.name));
+      process.upstream_healthy.emplace_back(upstream.name,
+                                            !upstream.health || board_->healthy(upstream.name));
     }
     return observe::render_prometheus(copies, process);
   }

@@ -1,9 +1,8 @@
 // upstreams: — the backends routes send requests to.
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "config/address.hpp"

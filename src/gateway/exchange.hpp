@@ -3,14 +3,13 @@
 // decided, and what goes back. Owned by the client connection and reused for each request
 // on it (clear() keeps the capacity), so a request allocates nothing once warmed up.
 
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/ip/address.hpp>
-#include <boost/beast/http/verb.hpp>
 
 #include "gateway/header_list.hpp"
 #include "gateway/problem.hpp"
@@ -49,9 +48,9 @@ class Exchange {
   // Set by the connection before the pipeline runs.
   const config::Config* config = nullptr;
   RequestHead request;
-  boost::asio::ip::address peer;   ///< the TCP peer
-  std::string client_ip;           ///< the client as rampart believes it (trusted_proxies)
-  std::string forwarded_for;       ///< the X-Forwarded-For value to send upstream
+  boost::asio::ip::address peer;  ///< the TCP peer
+  std::string client_ip;          ///< the client as rampart believes it (trusted_proxies)
+  std::string forwarded_for;      ///< the X-Forwarded-For value to send upstream
   bool tls = false;
   Clock::time_point started;
 

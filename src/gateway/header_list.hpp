@@ -2,10 +2,9 @@
 // The fields of one HTTP message head, as views into the connection's read buffer: parsing
 // copies nothing, policies remove fields by marking them, and the head is re-serialized once.
 
+#include <boost/beast/http/field.hpp>
 #include <string_view>
 #include <vector>
-
-#include <boost/beast/http/field.hpp>
 
 namespace rampart::gateway {
 

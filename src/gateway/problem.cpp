@@ -1,8 +1,7 @@
 #include "gateway/problem.hpp"
 
-#include <ostream>
-
 #include <boost/beast/http/status.hpp>
+#include <ostream>
 
 #include "observe/json_writer.hpp"
 
@@ -15,15 +14,15 @@ struct CodeInfo {
 };
 
 constexpr CodeInfo kCodes[] = {
-    {"bad_request", 400},          {"invalid_json", 400},
-    {"unauthorized", 401},         {"bad_signature", 401},
-    {"forbidden", 403},            {"origin_not_allowed", 403},
-    {"not_found", 404},            {"method_not_allowed", 405},
-    {"replayed", 409},             {"payload_too_large", 413},
-    {"uri_too_long", 414},         {"schema_violation", 422},
-    {"rate_limited", 429},         {"header_too_large", 431},
-    {"upstream_error", 500},       {"upstream_unavailable", 502},
-    {"budget_exceeded", 402},      {"upstream_timeout", 504},
+    {"bad_request", 400},     {"invalid_json", 400},
+    {"unauthorized", 401},    {"bad_signature", 401},
+    {"forbidden", 403},       {"origin_not_allowed", 403},
+    {"not_found", 404},       {"method_not_allowed", 405},
+    {"replayed", 409},        {"payload_too_large", 413},
+    {"uri_too_long", 414},    {"schema_violation", 422},
+    {"rate_limited", 429},    {"header_too_large", 431},
+    {"upstream_error", 500},  {"upstream_unavailable", 502},
+    {"budget_exceeded", 402}, {"upstream_timeout", 504},
 };
 }  // namespace
 
@@ -31,7 +30,8 @@ std::string_view code_name(ProblemCode code) { return kCodes[static_cast<int>(co
 int default_status(ProblemCode code) { return kCodes[static_cast<int>(code)].status; }
 
 std::string_view reason_phrase(int status) {
-  auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  auto reason =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
   if (reason == "<unknown-status>") {
     return status >= 500 ? "Server Error" : "Error";
   }

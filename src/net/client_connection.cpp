@@ -4,10 +4,9 @@
 
 #include <algorithm>
 #include <array>
-#include <span>
-
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <span>
 
 #include "observe/json_writer.hpp"
 #include "observe/request_log.hpp"
@@ -103,8 +102,7 @@ Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
         if (!ec) {
           self->in_.commit(n);
           have_bytes = true;
-        } else if (!(ec == asio::error::operation_aborted && self->parking_) ||
-                   self->closing()) {
+        } else if (!(ec == asio::error::operation_aborted && self->parking_) || self->closing()) {
           break;
         }
         self->parking_ = false;
@@ -123,8 +121,7 @@ Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
     if (!self->state_) {
       self->state_ = self->worker_.acquire_request_state();
     }
-    if (!co_await self->read_request_head() ||
-        co_await self->handle_request() == Outcome::close) {
+    if (!co_await self->read_request_head() || co_await self->handle_request() == Outcome::close) {
       break;
     }
   }
@@ -261,8 +258,8 @@ Task<bool> ClientConnection::read_request_head() {
         co_return false;
       }
     }
-    auto [read_ec, n] = co_await client_.async_read_some(
-        asio::buffer(in_.write_ptr(), in_.writable()), use_tuple);
+    auto [read_ec, n] =
+        co_await client_.async_read_some(asio::buffer(in_.write_ptr(), in_.writable()), use_tuple);
     if (read_ec) {
       co_return false;  // closed mid-head or timed out: nothing to answer
     }
@@ -375,22 +372,20 @@ void ClientConnection::start_watching_client(std::size_t retained_bytes) {
   }
   watching_client_ = true;
   watch_pending_ = false;
-  client_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const error_code& ec) {
-                       if (ec || !self->watching_client_) {
-                         return;
-                       }
-                       self->watching_client_ = false;
-                       char byte;
-                       auto n = ::recv(self->client_.native_handle(), &byte, 1,
-                                       MSG_PEEK | MSG_DONTWAIT);
-                       if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
-                         return;  // a pipelined request, or a spurious wake-up
-                       }
-                       // The client went away: stop the upstream work at once.
-                       self->client_gone_ = true;
-                       self->close_upstream();
-                     });
+  client_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) {
+    if (ec || !self->watching_client_) {
+      return;
+    }
+    self->watching_client_ = false;
+    char byte;
+    auto n = ::recv(self->client_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+      return;  // a pipelined request, or a spurious wake-up
+    }
+    // The client went away: stop the upstream work at once.
+    self->client_gone_ = true;
+    self->close_upstream();
+  });
 }
 
 void ClientConnection::stop_watching_client() {

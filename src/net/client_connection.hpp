@@ -75,16 +75,16 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   Worker& worker_;
   Socket client_;
   std::shared_ptr<const WorkerView> view_;
-  IoBuffer in_;   ///< client -> upstream
-  IoBuffer out_;  ///< upstream -> client
+  IoBuffer in_;                          ///< client -> upstream
+  IoBuffer out_;                         ///< upstream -> client
   std::unique_ptr<RequestState> state_;  ///< only while a request is in progress
   std::unique_ptr<UpstreamConnection> upstream_;
   std::size_t head_bytes_ = 0;           ///< request head size in in_
   std::size_t response_head_bytes_ = 0;  ///< response head size in out_
   bool first_request_ = true;
-  bool idle_ = false;           ///< waiting for a request to start: drain may close it
-  bool hot_idle_ = false;       ///< idle with a buffered read pending (just answered)
-  bool parking_ = false;        ///< the sweep cancelled that read to park the connection
+  bool idle_ = false;      ///< waiting for a request to start: drain may close it
+  bool hot_idle_ = false;  ///< idle with a buffered read pending (just answered)
+  bool parking_ = false;   ///< the sweep cancelled that read to park the connection
   Clock::time_point idle_since_{};
   boost::asio::ip::address peer_;
   std::string peer_text_;

@@ -1,9 +1,8 @@
 #include "net/head_writer.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <charconv>
 #include <cstring>
-
-#include <boost/beast/core/string.hpp>
 
 #include "gateway/problem.hpp"
 
@@ -45,8 +44,7 @@ bool is_set_by_rampart(const gateway::HeaderField& f) {
       f.name[1] != '-') {
     return false;
   }
-  return is_named(f, "x-forwarded-for") || is_named(f, "x-forwarded-proto") ||
-         is_rampart_header(f);
+  return is_named(f, "x-forwarded-for") || is_named(f, "x-forwarded-proto") || is_rampart_header(f);
 }
 
 void append_status(std::string& out, int status) {
@@ -70,8 +68,7 @@ void write_upstream_head(std::string& out, gateway::Exchange& exchange,
   append_field(out, "Host", upstream.host_header);
   for (const auto& f : request.headers.fields()) {
     // X-Forwarded-* are rampart's to set: a client must not choose what the upstream believes.
-    if (f.removed || gateway::is_hop_by_hop(f.id) || f.id == field::host ||
-        is_set_by_rampart(f)) {
+    if (f.removed || gateway::is_hop_by_hop(f.id) || f.id == field::host || is_set_by_rampart(f)) {
       continue;
     }
     append_field(out, f.name, f.value);

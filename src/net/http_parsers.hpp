@@ -3,11 +3,10 @@
 // head into the Exchange as views into the read buffer (no copies, no allocation) and let the
 // connection forward body bytes exactly as they arrived.
 
+#include <boost/beast/http/basic_parser.hpp>
 #include <cstdint>
 #include <string_view>
 #include <vector>
-
-#include <boost/beast/http/basic_parser.hpp>
 
 #include "gateway/exchange.hpp"
 
@@ -37,7 +36,8 @@ class RequestParser final : public http::basic_parser<true> {
   std::size_t on_body_impl(beast_string_view body, boost::system::error_code&) override {
     return body.size();
   }
-  void on_chunk_header_impl(std::uint64_t, beast_string_view, boost::system::error_code&) override {}
+  void on_chunk_header_impl(std::uint64_t, beast_string_view, boost::system::error_code&) override {
+  }
   std::size_t on_chunk_body_impl(std::uint64_t, beast_string_view body,
                                  boost::system::error_code&) override {
     return body.size();
@@ -77,7 +77,8 @@ class ResponseParser final : public http::basic_parser<false> {
     }
     return body.size();
   }
-  void on_chunk_header_impl(std::uint64_t, beast_string_view, boost::system::error_code&) override {}
+  void on_chunk_header_impl(std::uint64_t, beast_string_view, boost::system::error_code&) override {
+  }
   std::size_t on_chunk_body_impl(std::uint64_t, beast_string_view body,
                                  boost::system::error_code&) override {
     if (collect_) {

@@ -5,9 +5,9 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
-#include <algorithm>
 #include <memory>
 #include <new>
 #include <string_view>
@@ -71,8 +71,8 @@ class BufferPool {
     }
     peak_in_use_ = std::max(peak_in_use_, ++in_use_);
     if (free_.empty()) {
-      void* p = ::mmap(nullptr, buffer_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
+      void* p =
+          ::mmap(nullptr, buffer_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (p == MAP_FAILED) {
         throw std::bad_alloc();
       }

@@ -21,7 +21,8 @@ constexpr std::string_view kProblemJson = "application/problem+json";
 
 Task<Outcome> ClientConnection::answer_builtin() {
   const auto& path = state_->exchange.request.path;
-  if (state_->exchange.request.verb != http::verb::get && state_->exchange.request.verb != http::verb::head) {
+  if (state_->exchange.request.verb != http::verb::get &&
+      state_->exchange.request.verb != http::verb::head) {
     co_return co_await answer_problem(
         Problem::of(ProblemCode::method_not_allowed, "health endpoints answer GET and HEAD"),
         "Allow: GET, HEAD\r\n");

@@ -3,10 +3,9 @@
 // forwarded exactly as framed (chunked stays chunked), so nothing is ever buffered whole.
 
 #include <array>
-#include <span>
-
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <span>
 
 #include "net/client_connection.hpp"
 #include "net/head_writer.hpp"
@@ -31,7 +30,8 @@ constexpr int kClientClosedRequest = 499;
 
 void ClientConnection::build_upstream_head() {
   const auto& config = view_->snapshot->config();
-  write_upstream_head(state_->head, state_->exchange, config.upstreams[state_->exchange.route->upstream_index]);
+  write_upstream_head(state_->head, state_->exchange,
+                      config.upstreams[state_->exchange.route->upstream_index]);
 }
 
 void ClientConnection::build_response_head(bool close, bool decoded) {
@@ -43,8 +43,8 @@ void ClientConnection::build_response_head(bool close, bool decoded) {
 Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index) {
   const auto& upstream = view_->snapshot->config().upstreams[upstream_index];
   set_deadline(Deadline::upstream, upstream.connect_timeout);
-  auto [ec] = co_await upstream_->socket.async_connect(view_->pools[upstream_index]->endpoint(),
-                                                       use_tuple);
+  auto [ec] =
+      co_await upstream_->socket.async_connect(view_->pools[upstream_index]->endpoint(), use_tuple);
   if (!ec) {
     upstream_->socket.set_option(tcp::no_delay(true), ec);
   }
@@ -58,8 +58,8 @@ Task<error_code> ClientConnection::stream_request_body(std::size_t initial_body)
   while (!state_->request_parser->is_done()) {
     set_deadline(Deadline::client, config.server.idle_timeout);
     in_.compact();
-    auto [read_ec, got] = co_await client_.async_read_some(
-        asio::buffer(in_.write_ptr(), in_.writable()), use_tuple);
+    auto [read_ec, got] =
+        co_await client_.async_read_some(asio::buffer(in_.write_ptr(), in_.writable()), use_tuple);
     if (read_ec) {
       client_gone_ = true;
       co_return read_ec;
@@ -72,8 +72,8 @@ Task<error_code> ClientConnection::stream_request_body(std::size_t initial_body)
       client_gone_ = true;  // a broken body: neither side can continue this exchange
       co_return parse_ec;
     }
-    auto [write_ec, written] = co_await asio::async_write(
-        upstream_->socket, asio::buffer(in_.data(), used), use_tuple);
+    auto [write_ec, written] =
+        co_await asio::async_write(upstream_->socket, asio::buffer(in_.data(), used), use_tuple);
     if (write_ec) {
       co_return write_ec;
     }
@@ -96,8 +96,7 @@ Task<error_code> ClientConnection::read_response_head() {
     if (out_.size() > response_head_bytes_) {
       error_code ec;
       response_head_bytes_ += state_->response_parser->put(
-          asio::buffer(out_.data() + response_head_bytes_, out_.size() - response_head_bytes_),
-          ec);
+          asio::buffer(out_.data() + response_head_bytes_, out_.size() - response_head_bytes_), ec);
       if (!ec) {
         int status = state_->exchange.response.status;
         if (status >= 100 && status < 200 && status != 101) {
@@ -172,10 +171,10 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     if (ec) {
       upstream_.reset();
       upstream_metrics.error(observe::UpstreamErrorKind::connect);
-      co_return co_await answer_problem(Problem::of(
-          ProblemCode::upstream_unavailable,
-          ec == asio::error::no_buffer_space ? "the upstream connection limit is reached"
-                                             : "the upstream service is unreachable"));
+      co_return co_await answer_problem(Problem::of(ProblemCode::upstream_unavailable,
+                                                    ec == asio::error::no_buffer_space
+                                                        ? "the upstream connection limit is reached"
+                                                        : "the upstream service is unreachable"));
     }
     const bool reused = upstream_->reused;
     set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
@@ -216,13 +215,13 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     }
     if (upstream_timed_out_) {
       upstream_metrics.error(observe::UpstreamErrorKind::timeout);
-      co_return co_await answer_problem(
-          Problem::of(ProblemCode::upstream_timeout, "the upstream service did not answer in time"));
+      co_return co_await answer_problem(Problem::of(ProblemCode::upstream_timeout,
+                                                    "the upstream service did not answer in time"));
     }
     upstream_metrics.error(upstream_protocol_error_ ? observe::UpstreamErrorKind::protocol
                                                     : observe::UpstreamErrorKind::reset);
-    co_return co_await answer_problem(Problem::of(
-        ProblemCode::upstream_unavailable, "the upstream service closed the connection"));
+    co_return co_await answer_problem(Problem::of(ProblemCode::upstream_unavailable,
+                                                  "the upstream service closed the connection"));
   }
 
   if (state_->exchange.response.status >= 500) {
@@ -344,8 +343,8 @@ Task<Outcome> ClientConnection::replace_error_response(std::size_t upstream_inde
       parser.pieces().clear();
       auto used = parser.put(asio::buffer(out_.data(), out_.size()), ec);
       for (auto piece : parser.pieces()) {
-        excerpt.append(piece.substr(0, kErrorExcerptBytes - std::min(excerpt.size(),
-                                                                     kErrorExcerptBytes)));
+        excerpt.append(
+            piece.substr(0, kErrorExcerptBytes - std::min(excerpt.size(), kErrorExcerptBytes)));
       }
       out_.consume(used);
       if ((ec && ec != http::error::need_more) || parser.is_done()) {
@@ -364,8 +363,8 @@ Task<Outcome> ClientConnection::replace_error_response(std::size_t upstream_inde
     }
     out_.commit(n);
   }
-  release_upstream(upstream_index, !failed && parser.is_done() && parser.keep_alive() &&
-                                       out_.empty());
+  release_upstream(upstream_index,
+                   !failed && parser.is_done() && parser.keep_alive() && out_.empty());
   const auto& upstream_name = view_->snapshot->config().upstreams[upstream_index].name;
   observe::EventLog::write(config::LogLevel::error, "upstream_error", [&](observe::JsonWriter& j) {
     j.field("request_id", state_->exchange.request_id);

@@ -24,13 +24,15 @@ struct UpstreamTarget {
 struct Snapshot {
   Snapshot(std::shared_ptr<const config::Config> config, std::vector<UpstreamTarget> targets,
            std::shared_ptr<observe::HealthBoard> health, std::uint64_t generation)
-      : pipeline(std::move(config)), upstreams(std::move(targets)), health(std::move(health)),
+      : pipeline(std::move(config)),
+        upstreams(std::move(targets)),
+        health(std::move(health)),
         generation(generation) {}
 
   const config::Config& config() const { return pipeline.config(); }
 
   gateway::Pipeline pipeline;
-  std::vector<UpstreamTarget> upstreams;  ///< by Config::upstreams index
+  std::vector<UpstreamTarget> upstreams;         ///< by Config::upstreams index
   std::shared_ptr<observe::HealthBoard> health;  ///< process-wide, thread-safe
   std::uint64_t generation;
 };

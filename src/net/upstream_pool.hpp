@@ -44,7 +44,9 @@ class UpstreamPool {
  public:
   UpstreamPool(asio::io_context& ioc, tcp::endpoint endpoint, std::size_t max_connections,
                std::shared_ptr<std::atomic<std::size_t>> in_use)
-      : ioc_(ioc), endpoint_(endpoint), max_connections_(max_connections),
+      : ioc_(ioc),
+        endpoint_(endpoint),
+        max_connections_(max_connections),
         in_use_(std::move(in_use)) {}
 
   const tcp::endpoint& endpoint() const { return endpoint_; }
@@ -77,7 +79,8 @@ class UpstreamPool {
     idle_.push_back(std::move(c));
   }
   /// Closes connections idle for longer than `max_idle` (the upstream may drop them anyway).
-  void prune(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration max_idle) {
+  void prune(std::chrono::steady_clock::time_point now,
+             std::chrono::steady_clock::duration max_idle) {
     std::erase_if(idle_, [&](const auto& c) { return now - c->idle_since > max_idle; });
   }
   void clear() { idle_.clear(); }

@@ -70,7 +70,8 @@ void Worker::start(std::shared_ptr<const Snapshot> snapshot) {
 }
 
 void Worker::install(std::shared_ptr<const Snapshot> snapshot) {
-  asio::post(ioc_, [this, snapshot = std::move(snapshot)]() mutable { apply(std::move(snapshot)); });
+  asio::post(ioc_,
+             [this, snapshot = std::move(snapshot)]() mutable { apply(std::move(snapshot)); });
 }
 
 void Worker::apply(std::shared_ptr<const Snapshot> snapshot) {
@@ -83,10 +84,10 @@ void Worker::apply(std::shared_ptr<const Snapshot> snapshot) {
     auto key = fmt::format("{} {}:{} {}", upstream.name, target.endpoint.address().to_string(),
                            target.endpoint.port(), upstream.max_connections);
     auto it = pools_.find(key);
-    auto pool = it != pools_.end() ? it->second
-                                   : std::make_shared<UpstreamPool>(ioc_, target.endpoint,
-                                                                    upstream.max_connections,
-                                                                    target.in_use);
+    auto pool = it != pools_.end()
+                    ? it->second
+                    : std::make_shared<UpstreamPool>(ioc_, target.endpoint,
+                                                     upstream.max_connections, target.in_use);
     pools.emplace(key, pool);
     view->pools.push_back(pool);
     view->upstream_metrics.push_back(&metrics_.upstream(upstream.name));

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <boost/intrusive/list.hpp>
 #include <cstdint>
 #include <future>
 #include <map>
@@ -11,8 +12,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/intrusive/list.hpp>
 
 #include "net/asio.hpp"
 #include "net/io_buffer.hpp"
@@ -30,9 +29,9 @@ class ClientConnection;
 /// for it, resolved once per reload so the request path only indexes vectors.
 struct WorkerView {
   std::shared_ptr<const Snapshot> snapshot;
-  std::vector<std::shared_ptr<UpstreamPool>> pools;          ///< by upstream index
-  std::vector<observe::RouteMetrics*> route_metrics;         ///< by route index
-  std::vector<observe::UpstreamMetrics*> upstream_metrics;   ///< by upstream index
+  std::vector<std::shared_ptr<UpstreamPool>> pools;         ///< by upstream index
+  std::vector<observe::RouteMetrics*> route_metrics;        ///< by route index
+  std::vector<observe::UpstreamMetrics*> upstream_metrics;  ///< by upstream index
   observe::RouteMetrics* unrouted_metrics = nullptr;
 };
 

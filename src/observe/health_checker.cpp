@@ -16,7 +16,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-void HealthChecker::start(const config::Config& config, const std::vector<tcp::endpoint>& endpoints) {
+void HealthChecker::start(const config::Config& config,
+                          const std::vector<tcp::endpoint>& endpoints) {
   auto generation = ++generation_;
   for (std::size_t i = 0; i < config.upstreams.size(); ++i) {
     const auto& upstream = config.upstreams[i];
@@ -64,15 +65,15 @@ asio::awaitable<bool> HealthChecker::check_once(const config::UpstreamConfig& up
     deadline.cancel();
     co_return false;
   }
-  std::string request = "GET " + upstream.health->path + " HTTP/1.1\r\nHost: " +
-                        upstream.host_header +
+  std::string request = "GET " + upstream.health->path +
+                        " HTTP/1.1\r\nHost: " + upstream.host_header +
                         "\r\nUser-Agent: rampart-health\r\nConnection: close\r\n\r\n";
   auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(request), kUseTuple);
   char buf[512];
   std::size_t have = 0;
   while (!write_ec && have < 12) {
-    auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(buf + have, sizeof buf - have),
-                                                        kUseTuple);
+    auto [read_ec, n] =
+        co_await socket.async_read_some(asio::buffer(buf + have, sizeof buf - have), kUseTuple);
     if (read_ec) {
       break;
     }

@@ -2,14 +2,13 @@
 // Active upstream health checks (upstreams.*.health): one loop per upstream on the control
 // thread, writing results to the HealthBoard that /health/ready and the metrics read.
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "config/config.hpp"
 #include "observe/health_board.hpp"

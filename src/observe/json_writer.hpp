@@ -20,8 +20,15 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
 
-  void begin_object() { separator(); out_ += '{'; first_ = true; }
-  void end_object() { out_ += '}'; first_ = false; }
+  void begin_object() {
+    separator();
+    out_ += '{';
+    first_ = true;
+  }
+  void end_object() {
+    out_ += '}';
+    first_ = false;
+  }
   void key(std::string_view name) {
     // One append for separator, quotes and colon: keys are rampart's own identifiers.
     char buf[64];
@@ -43,11 +50,23 @@ class JsonWriter {
     }
     first_ = true;
   }
-  void field(std::string_view name, std::string_view value) { key(name); string(value); }
+  void field(std::string_view name, std::string_view value) {
+    key(name);
+    string(value);
+  }
   void field(std::string_view name, const char* value) { field(name, std::string_view(value)); }
-  void field(std::string_view name, long long value) { key(name); number(value); }
-  void field(std::string_view name, unsigned long long value) { key(name); number(value); }
-  void field(std::string_view name, bool value) { key(name); raw(value ? "true" : "false"); }
+  void field(std::string_view name, long long value) {
+    key(name);
+    number(value);
+  }
+  void field(std::string_view name, unsigned long long value) {
+    key(name);
+    number(value);
+  }
+  void field(std::string_view name, bool value) {
+    key(name);
+    raw(value ? "true" : "false");
+  }
   void field_double(std::string_view name, double value, int decimals);
 
   void string(std::string_view value) {
@@ -56,7 +75,10 @@ class JsonWriter {
   }
   void number(long long value);
   void number(unsigned long long value);
-  void raw(std::string_view json) { separator(); out_ += json; }
+  void raw(std::string_view json) {
+    separator();
+    out_ += json;
+  }
 
  private:
   void separator() {

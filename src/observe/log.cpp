@@ -1,6 +1,7 @@
 #include "observe/log.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -8,8 +9,6 @@
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace rampart::observe {
 
@@ -27,8 +26,8 @@ LogSink::LogSink(std::string path) : path_(std::move(path)) {
   if (path_ != "-") {
     fd_ = open_log(path_);
     if (fd_ < 0) {
-      throw std::runtime_error(fmt::format("cannot open log file {}: {}", path_,
-                                           std::strerror(errno)));
+      throw std::runtime_error(
+          fmt::format("cannot open log file {}: {}", path_, std::strerror(errno)));
     }
   }
 }
@@ -97,10 +96,14 @@ std::string_view format_timestamp(char* buf, std::chrono::system_clock::time_poi
 
 std::string_view level_name(config::LogLevel level) {
   switch (level) {
-    case config::LogLevel::debug: return "debug";
-    case config::LogLevel::info: return "info";
-    case config::LogLevel::warn: return "warn";
-    case config::LogLevel::error: return "error";
+    case config::LogLevel::debug:
+      return "debug";
+    case config::LogLevel::info:
+      return "info";
+    case config::LogLevel::warn:
+      return "warn";
+    case config::LogLevel::error:
+      return "error";
   }
   return "info";
 }

@@ -1,9 +1,9 @@
 #include "observe/metrics.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/format.h>
 
 namespace rampart::observe {
 
@@ -53,14 +53,13 @@ void render_histogram(std::string& out, std::string_view name, std::string_view 
                        format_double(Histogram::kBounds[i]), cumulative);
   }
   cumulative += h.buckets.back();
-  out += fmt::format("{}_bucket{{{}=\"{}\",le=\"+Inf\"}} {}\n", name, label, label_text,
-                     cumulative);
+  out +=
+      fmt::format("{}_bucket{{{}=\"{}\",le=\"+Inf\"}} {}\n", name, label, label_text, cumulative);
   out += fmt::format("{}_sum{{{}=\"{}\"}} {}\n", name, label, label_text, format_double(h.sum));
   out += fmt::format("{}_count{{{}=\"{}\"}} {}\n", name, label, label_text, h.count);
 }
 
-void header(std::string& out, std::string_view name, std::string_view type,
-            std::string_view help) {
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
 
@@ -165,8 +164,9 @@ std::string render_prometheus(const std::vector<WorkerMetrics::Copy>& workers,
       return std::tie(a.method, a.status) < std::tie(b.method, b.status);
     });
     for (const auto& c : counts) {
-      out += fmt::format("rampart_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
-                         label_value(name), kMethodLabels[c.method], c.status, c.value);
+      out += fmt::format(
+          "rampart_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
+          label_value(name), kMethodLabels[c.method], c.status, c.value);
     }
   }
   header(out, "rampart_http_request_duration_seconds", "histogram",

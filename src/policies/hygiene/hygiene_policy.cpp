@@ -1,8 +1,7 @@
 #include "policies/hygiene/hygiene_policy.hpp"
 
-#include <string_view>
-
 #include <boost/beast/core/string.hpp>
+#include <string_view>
 
 namespace rampart::policies {
 

@@ -1,10 +1,9 @@
 #include "policies/request_id/request_id_policy.hpp"
 
 #include <array>
+#include <boost/beast/core/string.hpp>
 #include <cstdint>
 #include <random>
-
-#include <boost/beast/core/string.hpp>
 
 namespace rampart::policies {
 
@@ -109,8 +108,8 @@ bool is_valid_traceparent(std::string_view v) {
 void append_uuid_v4(std::string& out) {
   std::uint64_t hi = generator().next();
   std::uint64_t lo = generator().next();
-  hi = (hi & ~0xf000ULL) | 0x4000ULL;          // version 4
-  lo = (lo & ~(3ULL << 62)) | (2ULL << 62);    // RFC 4122 variant
+  hi = (hi & ~0xf000ULL) | 0x4000ULL;        // version 4
+  lo = (lo & ~(3ULL << 62)) | (2ULL << 62);  // RFC 4122 variant
   char buf[36];
   char* p = put_hex(buf, hi >> 32, 8);
   *p++ = '-';

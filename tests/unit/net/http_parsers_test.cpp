@@ -26,7 +26,8 @@ Parsed parse(std::string_view text, std::uint32_t header_limit = 16 * 1024) {
 }
 
 TEST(RequestParser, RecordsTheHeadAsViews) {
-  auto r = parse("POST /api/x?token=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nX-A: b\r\n\r\nabc");
+  auto r =
+      parse("POST /api/x?token=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nX-A: b\r\n\r\nabc");
   ASSERT_FALSE(r.ec) << r.ec.message();
   EXPECT_EQ(r.head.method, "POST");
   EXPECT_EQ(r.head.target, "/api/x?token=1");
@@ -38,9 +39,11 @@ TEST(RequestParser, RecordsTheHeadAsViews) {
 }
 
 TEST(RequestParser, RejectsContentLengthWithTransferEncoding) {
-  auto r = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n");
+  auto r = parse(
+      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n");
   EXPECT_TRUE(r.ec);
-  auto r2 = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n");
+  auto r2 = parse(
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n");
   EXPECT_TRUE(r2.ec);
 }
 
@@ -80,7 +83,8 @@ TEST(ResponseParser, CollectsDecodedChunks) {
   ResponseParser parser(head, pieces);
   parser.eager(true);
   parser.collect_decoded(true);
-  std::string text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+  std::string text =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
   boost::system::error_code ec;
   auto used = parser.put(boost::asio::buffer(text), ec);
   ASSERT_FALSE(ec) << ec.message();

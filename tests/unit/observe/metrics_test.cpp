@@ -20,13 +20,18 @@ TEST(Metrics, SumsWorkersAndRendersPrometheusText) {
   process.reloads_success = 4;
   process.upstream_healthy = {{"app", true}};
   auto text = render_prometheus({a.copy(), b.copy()}, process);
-  EXPECT_NE(text.find("rampart_http_requests_total{route=\"api\",method=\"GET\",status=\"200\"} 3\n"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find("rampart_http_requests_total{route=\"api\",method=\"GET\",status=\"200\"} 3\n"),
+      std::string::npos)
+      << text;
   EXPECT_NE(text.find("method=\"OTHER\",status=\"404\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("rampart_http_request_duration_seconds_bucket{route=\"api\",le=\"0.005\"} 1\n"),
-            std::string::npos) << text;
-  EXPECT_NE(text.find("rampart_http_request_duration_seconds_bucket{route=\"api\",le=\"+Inf\"} 1\n"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("rampart_http_request_duration_seconds_bucket{route=\"api\",le=\"0.005\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("rampart_http_request_duration_seconds_bucket{route=\"api\",le=\"+Inf\"} 1\n"),
+      std::string::npos);
   EXPECT_NE(text.find("rampart_upstream_errors_total{upstream=\"app\",kind=\"connect\"} 1\n"),
             std::string::npos);
   EXPECT_NE(text.find("rampart_active_connections 3\n"), std::string::npos);

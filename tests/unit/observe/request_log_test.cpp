@@ -22,8 +22,9 @@ TEST(RequestLog, HasEveryFieldAndNoSecrets) {
   ex.bytes_in = 10;
   ex.bytes_out = 20;
   std::string line;
-  append_request_line(line, ex, config::LogLevel::info, 0.0012345,
-                      std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000123)));
+  append_request_line(
+      line, ex, config::LogLevel::info, 0.0012345,
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000123)));
   ASSERT_EQ(line.back(), '\n');
   EXPECT_EQ(line.find("SECRET"), std::string::npos) << line;
   auto json = boost::json::parse(line).as_object();
