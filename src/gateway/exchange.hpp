@@ -23,6 +23,9 @@ namespace rampart::gateway {
 
 using Clock = std::chrono::steady_clock;
 
+/// The request head. `target` and the header views point into the connection's read buffer:
+/// policies may read them in on_request; once the proxy step starts streaming the body they
+/// are gone (copy what on_response needs into the Exchange).
 struct RequestHead {
   boost::beast::http::verb verb = boost::beast::http::verb::unknown;
   std::string method;       ///< owned: outlives the read buffer, for the log line
