@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -25,7 +26,9 @@ using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
 template <typename T>
 using Task = asio::awaitable<T, Executor>;
 
-/// Completion token: `auto [ec, n] = co_await op(..., use_tuple);` never throws.
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable_t<Executor>{});
+/// Completion token: `auto [ec, n] = co_await op(..., use_tuple);` never throws. Deferred
+/// operations are awaited directly by the coroutine, without a coroutine frame of their own
+/// (use_awaitable would allocate one per operation).
+constexpr auto use_tuple = asio::as_tuple(asio::deferred);
 
 }  // namespace rampart::net

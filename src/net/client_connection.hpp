@@ -54,8 +54,8 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   Task<error_code> read_response_head();
   Task<Outcome> relay_response(std::size_t route_index);
   Task<Outcome> replace_error_response(std::size_t upstream_index);
-  Task<std::tuple<error_code, std::size_t>> write_client(std::string_view head,
-                                                         const std::vector<std::string_view>& body);
+  /// Fills state_->gather with the head and body pieces for one gather write.
+  void gather_client_write(std::string_view head, const std::vector<std::string_view>& body);
   /// Books a client write's result; false when the client is gone.
   bool wrote_client(const error_code& ec, std::size_t n);
 

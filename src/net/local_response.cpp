@@ -103,7 +103,8 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   if (state_->exchange.request.verb != http::verb::head) {
     pieces.push_back(body);
   }
-  auto [ec, n] = co_await write_client(state_->head, pieces);
+  gather_client_write(state_->head, pieces);
+  auto [ec, n] = co_await asio::async_write(client_, state_->gather, use_tuple);
   wrote_client(ec, n);
   finish_request(state_->exchange.started);
   in_.consume(std::min(head_bytes_, in_.size()));
@@ -111,9 +112,8 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   co_return close ? Outcome::close : Outcome::keep_alive;
 }
 
-Task<std::tuple<error_code, std::size_t>> ClientConnection::write_client(
-    std::string_view head, const std::vector<std::string_view>& body) {
-  // Not a coroutine: it hands back asio's own awaitable, saving a frame per write.
+void ClientConnection::gather_client_write(std::string_view head,
+                                           const std::vector<std::string_view>& body) {
   auto& gather = state_->gather;
   gather.clear();
   if (!head.empty()) {
@@ -124,7 +124,6 @@ Task<std::tuple<error_code, std::size_t>> ClientConnection::write_client(
       gather.push_back(asio::buffer(piece.data(), piece.size()));
     }
   }
-  return asio::async_write(client_, gather, use_tuple);
 }
 
 bool ClientConnection::wrote_client(const error_code& ec, std::size_t n) {

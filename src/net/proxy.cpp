@@ -289,7 +289,8 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
       release_upstream(route.upstream_index, parser.keep_alive() && out_.size() == used);
     }
     if (!head.empty() || !pieces.empty()) {
-      auto [ec, n] = co_await write_client(head, pieces);
+      gather_client_write(head, pieces);
+      auto [ec, n] = co_await asio::async_write(client_, state_->gather, use_tuple);
       head = {};
       if (!wrote_client(ec, n)) {
         aborted = true;
