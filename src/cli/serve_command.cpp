@@ -165,36 +165,34 @@ class ServeProcess {
     });
   }
 
+  void reload_failed(const std::vector<std::string>& problems) {
+    ++reloads_failure_;
+    EventLog::write(LogLevel::error, "reload", [&](observe::JsonWriter& j) {
+      j.field("result", "error");
+      j.key("problems");
+      j.begin_array();
+      for (const auto& problem : problems) {
+        j.string(problem);
+      }
+      j.end_array();
+    });
+  }
+
   void reload() {
     auto result = config::load_config(config_path_);
     if (!result.problems.empty()) {
-      ++reloads_failure_;
-      EventLog::write(LogLevel::error, "reload", [&](observe::JsonWriter& j) {
-        j.field("result", "error");
-        std::string items = "[";
-        for (const auto& problem : result.problems) {
-          if (items.size() > 1) {
-            items += ',';
-          }
-          items += '"';
-          observe::append_json_escaped(items, problem.to_string());
-          items += '"';
-        }
-        items += ']';
-        j.key("problems");
-        j.raw(items);
-      });
+      std::vector<std::string> problems;
+      for (const auto& problem : result.problems) {
+        problems.push_back(problem.to_string());
+      }
+      reload_failed(problems);
       return;
     }
     std::shared_ptr<const net::Snapshot> snapshot;
     try {
       snapshot = build_snapshot(result.config);
     } catch (const SnapshotError& e) {
-      ++reloads_failure_;
-      EventLog::write(LogLevel::error, "reload", [&](observe::JsonWriter& j) {
-        j.field("result", "error");
-        j.field("problems", e.what());
-      });
+      reload_failed({e.what()});
       return;
     }
     const auto& old_server = config_->server;
@@ -204,7 +202,8 @@ class ServeProcess {
                          old_server.workers != new_server.workers ||
                          config_->admin.listen.host != result.config->admin.listen.host ||
                          config_->admin.listen.port != result.config->admin.listen.port ||
-                         config_->log.file != result.config->log.file;
+                         config_->log.file != result.config->log.file ||
+                         new_server.max_header_bytes > old_server.max_header_bytes;
     config_ = result.config;
     for (auto& worker : workers_) {
       worker->install(snapshot);
@@ -221,8 +220,8 @@ class ServeProcess {
       j.field("generation", static_cast<unsigned long long>(snapshot->generation));
       if (needs_restart) {
         j.field("note",
-                "server.listen, server.workers, admin.listen and log.file keep their old values "
-                "until a restart");
+                "server.listen, server.workers, admin.listen, log.file and a larger "
+                "server.max_header_bytes take effect at the next restart");
       }
     });
   }

@@ -15,7 +15,6 @@
 #include "gateway/problem.hpp"
 
 namespace rampart::config {
-struct Config;
 struct RouteConfig;
 }  // namespace rampart::config
 
@@ -49,7 +48,6 @@ class Exchange {
   void clear();
 
   // Set by the connection before the pipeline runs.
-  const config::Config* config = nullptr;
   RequestHead request;
   boost::asio::ip::address peer;  ///< the TCP peer
   std::string client_ip;          ///< the client as rampart believes it (trusted_proxies)

@@ -163,7 +163,7 @@ Task<void> ClientConnection::linger() {
   deadline_kind_ = Deadline::none;
 }
 
-bool ClientConnection::closing() const { return draining_ || worker_.draining(); }
+bool ClientConnection::closing() const { return worker_.draining(); }
 
 void ClientConnection::set_deadline(Deadline kind, Clock::duration after) {
   // The worker's tick time: deadlines are swept per tick anyway, and this saves a clock read
@@ -210,7 +210,7 @@ void ClientConnection::check_deadline(Clock::time_point now) {
 }
 
 void ClientConnection::drain() {
-  draining_ = true;
+  // Busy connections see worker_.draining() when their response ends; idle ones go now.
   if (idle_) {
     error_code ignored;
     client_.close(ignored);
@@ -274,11 +274,10 @@ void ClientConnection::prepare_exchange() {
     view_ = worker_.view();
   }
   const auto& config = view_->snapshot->config();
-  state_->exchange.config = &config;
   state_->exchange.peer = peer_;
   state_->exchange.tls = false;
   client_gone_ = upstream_timed_out_ = stream_expired_ = false;
-  response_started_ = upstream_protocol_error_ = false;
+  upstream_protocol_error_ = false;
 
   // Client address: the TCP peer, unless the peer is a trusted proxy, in which case the
   // rightmost X-Forwarded-For entry that is not itself a trusted proxy.

@@ -88,11 +88,9 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   Clock::time_point idle_since_{};
   boost::asio::ip::address peer_;
   std::string peer_text_;
-  bool draining_ = false;
   bool client_gone_ = false;
   bool upstream_timed_out_ = false;
   bool stream_expired_ = false;
-  bool response_started_ = false;
   bool upstream_protocol_error_ = false;
   bool watching_client_ = false;
   bool watch_pending_ = false;  ///< waiting on the upstream: the sweep may start the watch

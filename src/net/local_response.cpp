@@ -5,6 +5,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "net/client_connection.hpp"
+#include "net/head_writer.hpp"
 #include "observe/json_writer.hpp"
 #include "observe/log.hpp"
 #include "observe/request_log.hpp"
@@ -81,30 +82,26 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   }
   close = close || closing() || !state_->request_parser->is_header_done() ||
           !state_->request_parser->keep_alive();
-  state_->exchange.response.status = status;
-  view_->snapshot->pipeline.on_response(state_->exchange);
+  auto& exchange = state_->exchange;
+  exchange.response.status = status;
+  exchange.response.reason = {};
+  view_->snapshot->pipeline.on_response(exchange);
+  // The same serializer as proxied responses; rampart's own body framing goes last.
+  auto& extra = exchange.response_extra_headers;
+  extra += "Content-Type: ";
+  extra += content_type;
+  extra += "\r\nContent-Length: ";
+  extra += std::to_string(body.size());
+  extra += "\r\n";
+  write_response_head(state_->head, exchange, close, false);
 
-  state_->head.clear();
-  state_->head += "HTTP/1.1 ";
-  state_->head += std::to_string(status);
-  state_->head += ' ';
-  state_->head += gateway::reason_phrase(status);
-  state_->head += "\r\nContent-Type: ";
-  state_->head += content_type;
-  state_->head += "\r\nContent-Length: ";
-  state_->head += std::to_string(body.size());
-  state_->head += "\r\n";
-  state_->head += state_->exchange.response_extra_headers;
-  if (close) {
-    state_->head += "Connection: close\r\n";
+  auto& gather = state_->gather;
+  gather.clear();
+  gather.push_back(asio::buffer(state_->head));
+  if (exchange.request.verb != http::verb::head && !body.empty()) {
+    gather.push_back(asio::buffer(body.data(), body.size()));
   }
-  state_->head += "\r\n";
-  std::vector<std::string_view> pieces;
-  if (state_->exchange.request.verb != http::verb::head) {
-    pieces.push_back(body);
-  }
-  gather_client_write(state_->head, pieces);
-  auto [ec, n] = co_await asio::async_write(client_, state_->gather, use_tuple);
+  auto [ec, n] = co_await asio::async_write(client_, gather, use_tuple);
   wrote_client(ec, n);
   finish_request(state_->exchange.started);
   in_.consume(std::min(head_bytes_, in_.size()));
@@ -130,10 +127,8 @@ bool ClientConnection::wrote_client(const error_code& ec, std::size_t n) {
   state_->exchange.bytes_out += n;
   if (ec) {
     client_gone_ = true;
-    return false;
   }
-  response_started_ = true;
-  return true;
+  return !ec;
 }
 
 void ClientConnection::finish_request(Clock::time_point started) {

@@ -124,9 +124,6 @@ Task<void> Worker::accept_loop() {
     open_connections_.fetch_add(1, std::memory_order_relaxed);
     auto connection = std::make_shared<ClientConnection>(*this, std::move(socket));
     connections_.push_back(*connection);
-    if (draining_) {
-      connection->drain();
-    }
     asio::co_spawn(ioc_, ClientConnection::serve(std::move(connection)), asio::detached);
   }
 }

@@ -25,6 +25,15 @@ class JsonWriter {
     out_ += '{';
     first_ = true;
   }
+  void begin_array() {
+    separator();
+    out_ += '[';
+    first_ = true;
+  }
+  void end_array() {
+    out_ += ']';
+    first_ = false;
+  }
   void end_object() {
     out_ += '}';
     first_ = false;
