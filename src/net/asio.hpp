@@ -12,6 +12,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <span>
+#include <vector>
 
 namespace rampart::net {
 
@@ -30,5 +32,12 @@ using Task = asio::awaitable<T, Executor>;
 /// operations are awaited directly by the coroutine, without a coroutine frame of their own
 /// (use_awaitable would allocate one per operation).
 constexpr auto use_tuple = asio::as_tuple(asio::deferred);
+
+/// A gather list as a buffer sequence that is cheap to copy: async_write keeps a copy of its
+/// buffer sequence, and a std::vector would be copied (allocated) twice per write.
+inline std::span<const asio::const_buffer> buffer_span(
+    const std::vector<asio::const_buffer>& buffers) {
+  return {buffers.data(), buffers.size()};
+}
 
 }  // namespace rampart::net

@@ -101,7 +101,7 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   if (exchange.request.verb != http::verb::head && !body.empty()) {
     gather.push_back(asio::buffer(body.data(), body.size()));
   }
-  auto [ec, n] = co_await asio::async_write(client_, gather, use_tuple);
+  auto [ec, n] = co_await asio::async_write(client_, buffer_span(gather), use_tuple);
   wrote_client(ec, n);
   finish_request(state_->exchange.started);
   in_.consume(std::min(head_bytes_, in_.size()));

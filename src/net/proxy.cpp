@@ -290,7 +290,7 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
     }
     if (!head.empty() || !pieces.empty()) {
       gather_client_write(head, pieces);
-      auto [ec, n] = co_await asio::async_write(client_, state_->gather, use_tuple);
+      auto [ec, n] = co_await asio::async_write(client_, buffer_span(state_->gather), use_tuple);
       head = {};
       if (!wrote_client(ec, n)) {
         aborted = true;

@@ -1,6 +1,8 @@
 #include "net/worker.hpp"
 
 #include <fmt/format.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <system_error>
 
@@ -32,6 +34,7 @@ Worker::Worker(unsigned index, const config::ListenAddress& listen,
       listen_endpoint_(to_endpoint(listen)),
       acceptor_(ioc_.get_executor()),
       tick_(ioc_.get_executor()),
+      mailbox_event_(ioc_.get_executor()),
       buffers_(std::max(kMinBufferBytes, max_header_bytes + 1024)),
       log_(std::move(log_sink)),
       total_connections_(total_connections) {}
@@ -63,15 +66,56 @@ void Worker::bind() {
 }
 
 void Worker::start(std::shared_ptr<const Snapshot> snapshot) {
+  int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0) {
+    throw std::system_error(errno, std::generic_category(), "eventfd");
+  }
+  mailbox_event_.assign(fd);
   apply(std::move(snapshot));
   asio::co_spawn(ioc_, accept_loop(), asio::detached);
   asio::co_spawn(ioc_, tick_loop(), asio::detached);
+  asio::co_spawn(ioc_, mailbox_loop(), asio::detached);
   thread_ = std::thread([this] { ioc_.run(); });
 }
 
+void Worker::send(std::function<void()> message) {
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    mailbox_.push_back(std::move(message));
+  }
+  std::uint64_t one = 1;
+  // Only fails when the counter would overflow, and then the worker is already woken.
+  [[maybe_unused]] auto written = ::write(mailbox_event_.native_handle(), &one, sizeof one);
+}
+
+Task<void> Worker::mailbox_loop() {
+  std::uint64_t count = 0;
+  std::vector<std::function<void()>> messages;
+  for (;;) {
+    auto [ec, n] =
+        co_await mailbox_event_.async_read_some(asio::buffer(&count, sizeof count), use_tuple);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      continue;
+    }
+    if (ec) {
+      break;
+    }
+    {
+      std::lock_guard lock(mailbox_mutex_);
+      messages.swap(mailbox_);
+    }
+    for (auto& message : messages) {
+      message();
+    }
+    messages.clear();
+    if (stopping_) {
+      break;  // no read pending: run() can return. The eventfd stays open for late senders.
+    }
+  }
+}
+
 void Worker::install(std::shared_ptr<const Snapshot> snapshot) {
-  asio::post(ioc_,
-             [this, snapshot = std::move(snapshot)]() mutable { apply(std::move(snapshot)); });
+  send([this, snapshot = std::move(snapshot)]() mutable { apply(std::move(snapshot)); });
 }
 
 void Worker::apply(std::shared_ptr<const Snapshot> snapshot) {
@@ -182,7 +226,7 @@ void Worker::sweep(std::chrono::steady_clock::time_point now) {
 }
 
 void Worker::begin_drain() {
-  asio::post(ioc_, [this] {
+  send([this] {
     draining_ = true;
     error_code ignored;
     acceptor_.close(ignored);
@@ -196,7 +240,7 @@ void Worker::begin_drain() {
 }
 
 void Worker::stop() {
-  asio::post(ioc_, [this] {
+  send([this] {
     stopping_ = true;
     draining_ = true;
     error_code ignored;
@@ -221,7 +265,7 @@ void Worker::join() {
 std::future<observe::WorkerMetrics::Copy> Worker::metrics_copy() {
   auto promise = std::make_shared<std::promise<observe::WorkerMetrics::Copy>>();
   auto future = promise->get_future();
-  asio::post(ioc_, [this, promise] { promise->set_value(metrics_.copy()); });
+  send([this, promise] { promise->set_value(metrics_.copy()); });
   return future;
 }
 
