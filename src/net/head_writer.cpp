@@ -23,19 +23,38 @@ bool is_rampart_header(const gateway::HeaderField& f) {
          boost::beast::iequals(f.name.substr(0, kPrefix.size()), kPrefix);
 }
 
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-  // One size change and two copies instead of four appends: this runs for every field.
-  const std::size_t old = out.size();
-  out.resize(old + name.size() + value.size() + 4);
-  char* p = out.data() + old;
-  std::memcpy(p, name.data(), name.size());
-  p += name.size();
-  *p++ = ':';
-  *p++ = ' ';
-  std::memcpy(p, value.data(), value.size());
-  p += value.size();
-  *p++ = '\r';
-  *p = '\n';
+/// Writes a head into a string sized once for the worst case and trimmed at the end: the
+/// fields go in with plain copies, without a capacity check or a zero-fill per field.
+class HeadCursor {
+ public:
+  HeadCursor(std::string& out, std::size_t max_bytes) : out_(out) {
+    out_.resize(max_bytes);
+    p_ = out_.data();
+  }
+  ~HeadCursor() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
+
+  void put(std::string_view text) {
+    std::memcpy(p_, text.data(), text.size());
+    p_ += text.size();
+  }
+  void put(char c) { *p_++ = c; }
+  void field(std::string_view name, std::string_view value) {
+    put(name);
+    put(':');
+    put(' ');
+    put(value);
+    put('\r');
+    put('\n');
+  }
+  void status(int status) { p_ = std::to_chars(p_, p_ + 8, status).ptr; }
+
+ private:
+  std::string& out_;
+  char* p_;
+};
+
+constexpr std::size_t field_bytes(std::string_view name, std::string_view value) {
+  return name.size() + value.size() + 4;
 }
 
 /// Fields rampart sets itself towards the upstream; the client's copies are dropped.
@@ -47,61 +66,77 @@ bool is_set_by_rampart(const gateway::HeaderField& f) {
   return is_named(f, "x-forwarded-for") || is_named(f, "x-forwarded-proto") || is_rampart_header(f);
 }
 
-void append_status(std::string& out, int status) {
-  char digits[8];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, status);
-  out.append(digits, end);
-}
-
 }  // namespace
 
 void write_upstream_head(std::string& out, gateway::Exchange& exchange,
                          const config::UpstreamConfig& upstream) {
   auto& request = exchange.request;
   request.headers.remove_named(request.headers.value(field::connection));
-
-  out.clear();
-  out += request.method;
-  out += ' ';
-  out += request.target;
-  out += " HTTP/1.1\r\n";
-  append_field(out, "Host", upstream.host_header);
-  for (const auto& f : request.headers.fields()) {
+  auto forwarded = [&](const gateway::HeaderField& f) {
     // X-Forwarded-* are rampart's to set: a client must not choose what the upstream believes.
-    if (f.removed || gateway::is_hop_by_hop(f.id) || f.id == field::host || is_set_by_rampart(f)) {
-      continue;
-    }
-    append_field(out, f.name, f.value);
+    return !f.removed && !gateway::is_hop_by_hop(f.id) && f.id != field::host &&
+           !is_set_by_rampart(f);
+  };
+  constexpr std::string_view kIdentity = "X-Rampart-Identity", kFor = "X-Forwarded-For",
+                             kProto = "X-Forwarded-Proto";
+  const std::string_view proto = exchange.tls ? "https" : "http";
+  std::size_t max_bytes = request.method.size() + request.target.size() + 13 +
+                          field_bytes("Host", upstream.host_header) +
+                          field_bytes(kIdentity, exchange.identity) +
+                          field_bytes(kFor, exchange.forwarded_for) + field_bytes(kProto, proto) +
+                          exchange.upstream_extra_headers.size() + 2;
+  for (const auto& f : request.headers.fields()) {
+    max_bytes += field_bytes(f.name, f.value);
   }
-  append_field(out, "X-Rampart-Identity", exchange.identity);
-  append_field(out, "X-Forwarded-For", exchange.forwarded_for);
-  append_field(out, "X-Forwarded-Proto", exchange.tls ? "https" : "http");
-  out += exchange.upstream_extra_headers;
-  out += "\r\n";
+
+  HeadCursor head(out, max_bytes);
+  head.put(request.method);
+  head.put(' ');
+  head.put(request.target);
+  head.put(" HTTP/1.1\r\n");
+  head.field("Host", upstream.host_header);
+  for (const auto& f : request.headers.fields()) {
+    if (forwarded(f)) {
+      head.field(f.name, f.value);
+    }
+  }
+  head.field(kIdentity, exchange.identity);
+  head.field(kFor, exchange.forwarded_for);
+  head.field(kProto, proto);
+  head.put(exchange.upstream_extra_headers);
+  head.put("\r\n");
 }
 
 void write_response_head(std::string& out, gateway::Exchange& exchange, bool close, bool decoded) {
   auto& response = exchange.response;
   response.headers.remove_named(response.headers.value(field::connection));
+  const std::string_view reason =
+      response.reason.empty() ? gateway::reason_phrase(response.status) : response.reason;
+  constexpr std::string_view kClose = "Connection: close\r\n";
+  std::size_t max_bytes =
+      9 + 8 + 1 + reason.size() + 2 + exchange.response_extra_headers.size() + kClose.size() + 2;
+  for (const auto& f : response.headers.fields()) {
+    max_bytes += field_bytes(f.name, f.value);
+  }
 
-  out.clear();
-  out += "HTTP/1.1 ";
-  append_status(out, response.status);
-  out += ' ';
-  out += response.reason.empty() ? gateway::reason_phrase(response.status) : response.reason;
-  out += "\r\n";
+  HeadCursor head(out, max_bytes);
+  head.put("HTTP/1.1 ");
+  head.status(response.status);
+  head.put(' ');
+  head.put(reason);
+  head.put("\r\n");
   for (const auto& f : response.headers.fields()) {
     if (f.removed || gateway::is_hop_by_hop(f.id) ||
         (decoded && f.id == field::transfer_encoding)) {
       continue;
     }
-    append_field(out, f.name, f.value);
+    head.field(f.name, f.value);
   }
-  out += exchange.response_extra_headers;
+  head.put(exchange.response_extra_headers);
   if (close) {
-    out += "Connection: close\r\n";
+    head.put(kClose);
   }
-  out += "\r\n";
+  head.put("\r\n");
 }
 
 }  // namespace rampart::net
