@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/beast/core/string.hpp>
 #include <cstdint>
+#include <cstring>
 #include <random>
 
 namespace rampart::policies {
@@ -13,7 +14,6 @@ namespace {
 
 constexpr std::string_view kRequestIdHeader = "x-request-id";
 constexpr std::string_view kTraceparentHeader = "traceparent";
-constexpr char kHex[] = "0123456789abcdef";
 
 /// xoshiro256**: fast, good statistical quality; ids need uniqueness, not secrecy.
 class IdGenerator {
@@ -46,25 +46,25 @@ IdGenerator& generator() {
   return g;
 }
 
-/// Two hex digits per byte value: ids are formatted a byte at a time.
-constexpr std::array<char, 512> make_hex_pairs() {
-  std::array<char, 512> pairs{};
-  for (int b = 0; b < 256; ++b) {
-    pairs[2 * b] = kHex[b >> 4];
-    pairs[2 * b + 1] = kHex[b & 0xf];
-  }
-  return pairs;
+/// The 8 hex digits of a 32-bit value, most significant first, as the bytes of one word (a
+/// branch-free nibble spread: about a tenth of a byte-at-a-time table loop).
+std::uint64_t hex_word(std::uint32_t value) {
+  std::uint64_t x = value;
+  x = (x | (x << 16)) & 0x0000FFFF0000FFFFULL;
+  x = (x | (x << 8)) & 0x00FF00FF00FF00FFULL;
+  x = (x | (x << 4)) & 0x0F0F0F0F0F0F0F0FULL;  // byte i = nibble i
+  const std::uint64_t letters = ((x + 0x0606060606060606ULL) >> 4) & 0x0101010101010101ULL;
+  x += 0x3030303030303030ULL + letters * ('a' - '0' - 10);
+  return __builtin_bswap64(x);  // most significant nibble first in memory
 }
-constexpr auto kHexPairs = make_hex_pairs();
 
-/// Writes `digits` (even) hex digits of `value` at `out`; returns the end.
-char* put_hex(char* out, std::uint64_t value, int digits) {
-  for (int shift = (digits - 2) * 4; shift >= 0; shift -= 8) {
-    const char* pair = &kHexPairs[2 * ((value >> shift) & 0xff)];
-    *out++ = pair[0];
-    *out++ = pair[1];
-  }
-  return out;
+/// Writes the 16 hex digits of `value` at `out`; returns the end.
+char* put_hex16(char* out, std::uint64_t value) {
+  const std::uint64_t high = hex_word(static_cast<std::uint32_t>(value >> 32));
+  const std::uint64_t low = hex_word(static_cast<std::uint32_t>(value));
+  std::memcpy(out, &high, 8);
+  std::memcpy(out + 8, &low, 8);
+  return out + 16;
 }
 
 bool is_lower_hex(std::string_view s) {
@@ -110,16 +110,19 @@ void append_uuid_v4(std::string& out) {
   std::uint64_t lo = generator().next();
   hi = (hi & ~0xf000ULL) | 0x4000ULL;        // version 4
   lo = (lo & ~(3ULL << 62)) | (2ULL << 62);  // RFC 4122 variant
+  char digits[32];
+  put_hex16(put_hex16(digits, hi), lo);
+  // 8-4-4-4-12
   char buf[36];
-  char* p = put_hex(buf, hi >> 32, 8);
-  *p++ = '-';
-  p = put_hex(p, (hi >> 16) & 0xffff, 4);
-  *p++ = '-';
-  p = put_hex(p, hi & 0xffff, 4);
-  *p++ = '-';
-  p = put_hex(p, lo >> 48, 4);
-  *p++ = '-';
-  put_hex(p, lo & 0xffffffffffffULL, 12);
+  std::memcpy(buf, digits, 8);
+  buf[8] = '-';
+  std::memcpy(buf + 9, digits + 8, 4);
+  buf[13] = '-';
+  std::memcpy(buf + 14, digits + 12, 4);
+  buf[18] = '-';
+  std::memcpy(buf + 19, digits + 16, 4);
+  buf[23] = '-';
+  std::memcpy(buf + 24, digits + 20, 12);
   out.append(buf, sizeof buf);
 }
 
@@ -129,10 +132,10 @@ void append_new_traceparent(std::string& out) {
   *p++ = '0';
   *p++ = '0';
   *p++ = '-';
-  p = put_hex(p, generator().next() | 1, 16);  // | 1: an id is never all zeros
-  p = put_hex(p, generator().next(), 16);
+  p = put_hex16(p, generator().next() | 1);  // | 1: an id is never all zeros
+  p = put_hex16(p, generator().next());
   *p++ = '-';
-  p = put_hex(p, generator().next() | 1, 16);
+  p = put_hex16(p, generator().next() | 1);
   *p++ = '-';
   *p++ = '0';
   *p++ = '1';

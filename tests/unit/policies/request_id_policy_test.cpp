@@ -4,6 +4,7 @@
 
 #include <regex>
 #include <set>
+#include <vector>
 
 namespace rampart::policies {
 namespace {
@@ -29,6 +30,38 @@ TEST(RequestId, GeneratesDistinctV4Uuids) {
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(RequestId, EveryRandomDigitTakesEveryHexValue) {
+  // Catches a broken hex encoding (a digit stuck, 'a'-'f' mapped wrong) that still matches
+  // the format: over 2000 ids each random position sees all 16 digits.
+  std::vector<std::set<char>> uuid_digits(36), trace_digits(55);
+  for (int i = 0; i < 2000; ++i) {
+    std::string id, trace;
+    append_uuid_v4(id);
+    append_new_traceparent(trace);
+    for (std::size_t p = 0; p < id.size(); ++p) {
+      uuid_digits[p].insert(id[p]);
+    }
+    for (std::size_t p = 0; p < trace.size(); ++p) {
+      trace_digits[p].insert(trace[p]);
+    }
+  }
+  for (std::size_t p = 0; p < 36; ++p) {
+    const std::size_t expected = (p == 8 || p == 13 || p == 18 || p == 23) ? 1  // dashes
+                                 : p == 14                                 ? 1  // version 4
+                                 : p == 19                                 ? 4  // variant
+                                                                           : 16;
+    EXPECT_EQ(uuid_digits[p].size(), expected) << "uuid position " << p;
+  }
+  for (std::size_t p = 3; p < 52; ++p) {
+    if (p == 35) {
+      continue;
+    }
+    // The last digit of each id is odd (| 1 keeps ids from being all zeros).
+    const std::size_t expected = (p == 18 || p == 51) ? 8 : 16;
+    EXPECT_EQ(trace_digits[p].size(), expected) << "traceparent position " << p;
+  }
 }
 
 TEST(RequestId, Traceparent) {
