@@ -18,10 +18,12 @@ namespace rampart::net {
 class BufferPool;
 
 /// Buffer storage straight from mmap: freed storage goes back to the OS at once instead of
-/// fragmenting the heap after a burst of connections.
+/// fragmenting the heap after a burst of connections. The usable part starts `offset` bytes
+/// into the mapping (see BufferPool::attach).
 struct MappedDeleter {
   std::size_t size = 0;
-  void operator()(char* p) const { ::munmap(p, size); }
+  std::size_t offset = 0;
+  void operator()(char* p) const { ::munmap(p - offset, size); }
 };
 using BufferStorage = std::unique_ptr<char, MappedDeleter>;
 
@@ -71,12 +73,16 @@ class BufferPool {
     }
     peak_in_use_ = std::max(peak_in_use_, ++in_use_);
     if (free_.empty()) {
-      void* p =
-          ::mmap(nullptr, buffer_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      // Mappings are page-aligned and sized in whole pages, so every buffer's first bytes -
+      // the only ones a small request touches - would fall in the same few cache sets and
+      // evict each other. Each buffer starts a different number of cache lines in instead.
+      const std::size_t offset = (next_color_++ % kColors) * kCacheLine;
+      const std::size_t mapped = buffer_size_ + kColors * kCacheLine;
+      void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (p == MAP_FAILED) {
         throw std::bad_alloc();
       }
-      buffer.data_ = BufferStorage(static_cast<char*>(p), MappedDeleter{buffer_size_});
+      buffer.data_ = BufferStorage(static_cast<char*>(p) + offset, MappedDeleter{mapped, offset});
     } else {
       buffer.data_ = std::move(free_.back());
       free_.pop_back();
@@ -109,6 +115,9 @@ class BufferPool {
 
  private:
   static constexpr std::size_t kMaxFree = 256;
+  static constexpr std::size_t kCacheLine = 64;
+  static constexpr std::size_t kColors = 256;  ///< start offsets spread over 16 KiB
+  std::size_t next_color_ = 0;
   static constexpr std::size_t kMinFree = 8;
   std::size_t in_use_ = 0;
   std::size_t peak_in_use_ = 0;
