@@ -79,6 +79,7 @@ ClientConnection::~ClientConnection() {
 
 Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
   error_code ignored;
+  self->client_.non_blocking(true, ignored);  // for write_now
   self->peer_ = self->client_.remote_endpoint(ignored).address();
   self->peer_text_ = self->peer_.to_string();
   for (;;) {

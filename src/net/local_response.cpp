@@ -6,6 +6,7 @@
 
 #include "net/client_connection.hpp"
 #include "net/head_writer.hpp"
+#include "net/write_now.hpp"
 #include "observe/json_writer.hpp"
 #include "observe/log.hpp"
 #include "observe/request_log.hpp"
@@ -101,7 +102,13 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   if (exchange.request.verb != http::verb::head && !body.empty()) {
     gather.push_back(asio::buffer(body.data(), body.size()));
   }
-  auto [ec, n] = co_await asio::async_write(client_, buffer_span(gather), use_tuple);
+  error_code ec;
+  std::size_t n = write_now(client_, gather, ec);
+  if (!ec && !gather.empty()) {
+    auto [wait_ec, rest] = co_await asio::async_write(client_, buffer_span(gather), use_tuple);
+    ec = wait_ec;
+    n += rest;
+  }
   wrote_client(ec, n);
   finish_request(state_->exchange.started);
   in_.consume(std::min(head_bytes_, in_.size()));

@@ -9,6 +9,7 @@
 
 #include "net/client_connection.hpp"
 #include "net/head_writer.hpp"
+#include "net/write_now.hpp"
 #include "observe/log.hpp"
 
 namespace rampart::net {
@@ -47,6 +48,9 @@ Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index) 
       co_await upstream_->socket.async_connect(view_->pools[upstream_index]->endpoint(), use_tuple);
   if (!ec) {
     upstream_->socket.set_option(tcp::no_delay(true), ec);
+  }
+  if (!ec) {
+    upstream_->socket.non_blocking(true, ec);  // for write_now
   }
   co_return ec;
 }
@@ -178,10 +182,14 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     }
     const bool reused = upstream_->reused;
     set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
-    std::array<asio::const_buffer, 2> request{asio::buffer(state_->head),
-                                              asio::buffer(in_.data(), initial_body)};
-    auto [write_ec, written] = co_await asio::async_write(upstream_->socket, request, use_tuple);
-    ec = write_ec;
+    auto& outgoing = state_->gather;
+    outgoing.assign({asio::buffer(state_->head), asio::buffer(in_.data(), initial_body)});
+    write_now(upstream_->socket, outgoing, ec);
+    if (!ec && !outgoing.empty()) {
+      auto [write_ec, written] =
+          co_await asio::async_write(upstream_->socket, buffer_span(outgoing), use_tuple);
+      ec = write_ec;
+    }
     if (!ec && !state_->request_parser->is_done()) {
       ec = co_await stream_request_body(initial_body);
     }
@@ -290,7 +298,14 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
     }
     if (!head.empty() || !pieces.empty()) {
       gather_client_write(head, pieces);
-      auto [ec, n] = co_await asio::async_write(client_, buffer_span(state_->gather), use_tuple);
+      error_code ec;
+      std::size_t n = write_now(client_, state_->gather, ec);
+      if (!ec && !state_->gather.empty()) {
+        auto [wait_ec, rest] =
+            co_await asio::async_write(client_, buffer_span(state_->gather), use_tuple);
+        ec = wait_ec;
+        n += rest;
+      }
       head = {};
       if (!wrote_client(ec, n)) {
         aborted = true;

@@ -1,0 +1,25 @@
+#include "net/write_now.hpp"
+
+#include <algorithm>
+
+namespace rampart::net {
+
+std::size_t write_now(Socket& socket, std::vector<asio::const_buffer>& buffers, error_code& ec) {
+  std::size_t sent = socket.write_some(buffer_span(buffers), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+  }
+  std::size_t left = sent;
+  std::size_t done = 0;
+  while (done < buffers.size() && left >= buffers[done].size()) {
+    left -= buffers[done].size();
+    ++done;
+  }
+  if (done < buffers.size() && left > 0) {
+    buffers[done] += left;
+  }
+  buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(done));
+  return sent;
+}
+
+}  // namespace rampart::net
