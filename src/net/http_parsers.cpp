@@ -46,16 +46,4 @@ void RequestParser::on_header_impl(boost::system::error_code& ec) {
   head_.has_body = head_.chunked || (head_.content_length && *head_.content_length > 0);
 }
 
-void ResponseParser::on_response_impl(int code, beast_string_view reason, int version,
-                                      boost::system::error_code& ec) {
-  head_.status = code;
-  head_.reason = std::string_view(reason.data(), reason.size());
-  version_ = version;
-}
-
-void ResponseParser::on_field_impl(http::field name, beast_string_view name_string,
-                                   beast_string_view value, boost::system::error_code& ec) {
-  head_.headers.add(name, {name_string.data(), name_string.size()}, {value.data(), value.size()});
-}
-
 }  // namespace rampart::net

@@ -11,6 +11,7 @@
 
 #include "gateway/exchange.hpp"
 #include "net/http_parsers.hpp"
+#include "net/response_parser.hpp"
 
 namespace rampart::net {
 

@@ -106,12 +106,12 @@ class Worker {
   // locking (the scheduler's mutex cost ~450 instructions per request). Other threads talk
   // to the worker only through the mailbox: a locked queue and an eventfd it reads.
   asio::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
-  asio::posix::basic_stream_descriptor<Executor> mailbox_event_;
-  std::mutex mailbox_mutex_;
-  std::vector<std::function<void()>> mailbox_;
   tcp::endpoint listen_endpoint_;
   Acceptor acceptor_;
   Timer tick_;
+  asio::posix::basic_stream_descriptor<Executor> mailbox_event_;
+  std::mutex mailbox_mutex_;
+  std::vector<std::function<void()>> mailbox_;
   std::thread thread_;
   std::shared_ptr<const WorkerView> view_;
   std::map<std::string, std::shared_ptr<UpstreamPool>> pools_;  ///< by "name endpoint"

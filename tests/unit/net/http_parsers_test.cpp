@@ -77,26 +77,5 @@ TEST(RequestParser, IncompleteHeadNeedsMoreAndMayTakeTheRequestLine) {
   EXPECT_EQ(r.used, 16u);
 }
 
-TEST(ResponseParser, CollectsDecodedChunks) {
-  gateway::ResponseHead head;
-  std::vector<std::string_view> pieces;
-  ResponseParser parser(head, pieces);
-  parser.eager(true);
-  parser.collect_decoded(true);
-  std::string text =
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
-  boost::system::error_code ec;
-  auto used = parser.put(boost::asio::buffer(text), ec);
-  ASSERT_FALSE(ec) << ec.message();
-  EXPECT_EQ(head.status, 200);
-  EXPECT_EQ(used, text.size());
-  std::string body;
-  for (auto p : parser.pieces()) {
-    body += p;
-  }
-  EXPECT_EQ(body, "abcde");
-  EXPECT_TRUE(parser.is_done());
-}
-
 }  // namespace
 }  // namespace rampart::net
