@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -18,25 +19,61 @@ constexpr std::array<bool, 256> make_plain_table() {
   return table;
 }
 constexpr auto kPlain = make_plain_table();
+
+/// True when some byte of `text` is not plain (kPlain), eight bytes at a time: a log line's
+/// values are scanned on every request and nearly never need escaping.
+bool needs_escaping_impl(std::string_view text) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = kOnes * 0x80;
+  const char* p = text.data();
+  std::size_t n = text.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, sizeof x);
+    const std::uint64_t quote = x ^ (kOnes * '"');
+    const std::uint64_t backslash = x ^ (kOnes * '\\');
+    // "Some byte below 0x20", "some byte is zero" (after the xor) and "some byte >= 0x80",
+    // exact for the word as a whole (the bit-twiddling hacks' hasless and haszero).
+    const std::uint64_t flagged = ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) |
+                                  ((backslash - kOnes) & ~backslash) | x;
+    if (flagged & kHighs) {
+      return true;
+    }
+  }
+  for (; n > 0; ++p, --n) {
+    if (!kPlain[static_cast<unsigned char>(*p)]) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
+bool needs_json_escaping(std::string_view text) { return needs_escaping_impl(text); }
+
+char* put_thousandths(char* out, double value) {
+  if (!(value >= 0 && value < 1e12)) {  // also false for NaN
+    return nullptr;
+  }
+  // Integer formatting of thousandths: several times cheaper than to_chars(double).
+  auto thousandths = static_cast<unsigned long long>(value * 1000.0 + 0.5);
+  out = std::to_chars(out, out + 13, thousandths / 1000).ptr;
+  *out++ = '.';
+  auto frac = static_cast<unsigned>(thousandths % 1000);
+  *out++ = static_cast<char>('0' + frac / 100);
+  *out++ = static_cast<char>('0' + frac / 10 % 10);
+  *out++ = static_cast<char>('0' + frac % 10);
+  return out;
+}
+
 void append_json_quoted(std::string& out, std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size() && kPlain[static_cast<unsigned char>(text[i])]) {
-    ++i;
-  }
-  if (i == text.size()) {
-    // Nothing to escape (nearly always): reserve once, then copy.
-    std::size_t old = out.size();
-    out.resize(old + text.size() + 2);
-    char* p = out.data() + old;
-    *p = '"';
-    std::memcpy(p + 1, text.data(), text.size());
-    p[text.size() + 1] = '"';
-    return;
-  }
   out += '"';
-  append_json_escaped(out, text);
+  if (needs_escaping_impl(text)) {
+    append_json_escaped(out, text);
+  } else {
+    out += text;
+  }
   out += '"';
 }
 
@@ -96,18 +133,12 @@ void JsonWriter::field_double(std::string_view name, double value, int decimals)
     out_ += "null";
     return;
   }
-  if (decimals == 3 && value >= 0 && value < 1e12) {
-    // Integer formatting of thousandths: several times cheaper than to_chars(double).
-    auto thousandths = static_cast<unsigned long long>(value * 1000.0 + 0.5);
+  if (decimals == 3) {
     char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf - 4, thousandths / 1000);
-    *end++ = '.';
-    auto frac = static_cast<unsigned>(thousandths % 1000);
-    *end++ = static_cast<char>('0' + frac / 100);
-    *end++ = static_cast<char>('0' + frac / 10 % 10);
-    *end++ = static_cast<char>('0' + frac % 10);
-    out_.append(buf, end);
-    return;
+    if (char* end = put_thousandths(buf, value)) {
+      out_.append(buf, end);
+      return;
+    }
   }
   char buf[48];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, decimals);

@@ -14,6 +14,11 @@ namespace rampart::observe {
 void append_json_escaped(std::string& out, std::string_view text);
 /// The same between double quotes.
 void append_json_quoted(std::string& out, std::string_view text);
+/// True when append_json_escaped would change `text`.
+bool needs_json_escaping(std::string_view text);
+/// Writes `value` with exactly three decimals at `out` and returns the end (at most 17
+/// bytes), or returns null for a value it can't write that way (negative, huge, not finite).
+char* put_thousandths(char* out, double value);
 
 /// Writes one JSON object or array into a string. The caller keeps begin/end balanced.
 class JsonWriter {

@@ -47,6 +47,24 @@ TEST(JsonWriter, QuotesPlainAndEscapedStrings) {
   EXPECT_EQ(out, "\"plain/path\"\"tab\\there\"");
 }
 
+TEST(JsonWriter, EveryByteAtEveryPositionOfAWordIsEscapedOrNot) {
+  // The plain-text check looks at eight bytes at a time: each byte value must be caught in
+  // each position of a word and in the tail.
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t pos = 0; pos < 19; ++pos) {
+      std::string text(19, 'a');
+      text[pos] = static_cast<char>(b);
+      std::string escaped;
+      append_json_escaped(escaped, text);
+      std::string quoted;
+      append_json_quoted(quoted, text);
+      ASSERT_EQ(quoted, "\"" + escaped + "\"") << "byte " << b << " at " << pos;
+      const bool plain = b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
+      ASSERT_EQ(escaped == text, plain) << "byte " << b << " at " << pos;
+    }
+  }
+}
+
 TEST(Problem, BodyHasEveryField) {
   std::string body;
   gateway::append_problem_body(

@@ -45,5 +45,38 @@ TEST(RequestLog, HasEveryFieldAndNoSecrets) {
   EXPECT_EQ(json["identity"].as_string(), "ip:127.0.0.1");
 }
 
+TEST(RequestLog, FastAndEscapingWritersGiveTheSameLine) {
+  config::RouteConfig route;
+  route.name = "orders";
+  const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000007));
+  for (int variant = 0; variant < 8; ++variant) {
+    gateway::Exchange ex;
+    ex.request.method = variant % 2 ? "DELETE" : "GET";
+    ex.request.path = variant == 3   ? "/quote\"and\\back"
+                      : variant == 4 ? "/caf\xc3\xa9"
+                      : variant == 5 ? "/" + std::string(2000, 'p')
+                                     : "/api/orders/42";
+    ex.request_id = "0f4a1c9e-7b2d-4e8a-9c3f-5d6e7f8a9b0c";
+    ex.route = variant % 3 ? &route : nullptr;
+    ex.response.status = variant == 2 ? 429 : 200;
+    if (variant == 2) {
+      ex.problem = gateway::Problem::of(gateway::ProblemCode::not_found);
+    }
+    if (variant % 2) {
+      ex.upstream_ms = 12.3456;
+    }
+    ex.client_ip = "203.0.113.9";
+    ex.identity = variant == 6 ? "key:tab\there" : "ip:203.0.113.9";
+    ex.bytes_in = 123;
+    ex.bytes_out = 4567890123ULL;
+    const double seconds = variant == 7 ? 1e10 : 0.0123456;
+    std::string fast, escaped;
+    append_request_line(fast, ex, config::LogLevel::info, seconds, now);
+    append_request_line_escaped(escaped, ex, config::LogLevel::info, seconds, now);
+    EXPECT_EQ(fast, escaped) << "variant " << variant;
+    EXPECT_NO_THROW(boost::json::parse(fast)) << fast;
+  }
+}
+
 }  // namespace
 }  // namespace rampart::observe
