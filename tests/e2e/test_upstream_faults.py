@@ -62,6 +62,20 @@ class UpstreamFaultsTest(SharedRampart):
                                                                before + 1))
         self.assertEqual(request(self.rp.port, "GET", "/json")[0], 200)
 
+    def test_ambiguous_framing_is_refused(self):
+        # A pooled connection read differently from how the upstream meant it would hand one
+        # client's response to another: rampart refuses such a response whole.
+        for kind in ("te-and-cl", "two-lengths", "folded"):
+            with self.subTest(kind=kind):
+                before = self.errors("protocol")
+                status, h, body = request(self.rp.port, "GET", "/ambiguous-framing?kind=" + kind)
+                self.assert_problem(status, h, body, "upstream_unavailable", 502)
+                self.assertNotIn(b"hello", body)
+                self.assertTrue(
+                    wait_until(lambda: self.errors("protocol") == before + 1, 2.0, 0.1),
+                    "protocol errors %r, expected %r" % (self.errors("protocol"), before + 1))
+        self.assertEqual(request(self.rp.port, "GET", "/json")[0], 200)
+
     def test_truncated_response_is_cut_not_completed(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.rp.port, timeout=5)
         self.addCleanup(conn.close)

@@ -20,6 +20,8 @@ Keep-alive HTTP/1.1; every response carries Content-Length or is chunked. Endpoi
   /status?code=N             that status (no body for 204/304)
   /close-quietly             200 keep-alive response, then the upstream closes the socket
   /garbage-response          a malformed status line, then close
+  /ambiguous-framing?kind=K  a 200 whose framing two parsers could read differently
+                             (K: te-and-cl, two-lengths, folded), then close
   /truncated                 Content-Length 100000, 10 bytes, close
   /drip?bytes=N&interval_ms=M  Content-Length N, one byte every M ms
   /close-delimited           a body without Content-Length or chunking, ended by close
@@ -262,6 +264,16 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if path == "/garbage-response":
             self.wfile.write(b"HTTP/1.1 LOL NOPE\r\n\x00\x01garbage\r\n\r\n")
+            self.close_connection = True
+            return None
+        if path == "/ambiguous-framing":
+            heads = {
+                "te-and-cl": b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+                "two-lengths": b"Content-Length: 5\r\nContent-Length: 6\r\n",
+                "folded": b"Content-Length: 5\r\nX-Note: one\r\n two\r\n",
+            }
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n" + heads[qs.get("kind", "te-and-cl")] +
+                             b"\r\n5\r\nhello\r\n0\r\n\r\n")
             self.close_connection = True
             return None
         if path == "/truncated":  # promises 100000 bytes, sends 10, closes
