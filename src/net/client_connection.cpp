@@ -21,7 +21,7 @@ namespace {
 
 bool is_header_limit(const error_code& ec) { return ec == http::error::header_limit; }
 
-/// A 414 also when the request line alone overflowed the header limit before Beast saw it.
+/// A 414 also when the request line alone overflowed the header limit before it ended.
 bool request_line_too_long(std::string_view received) {
   auto eol = received.find("\r\n");
   return (eol == std::string_view::npos ? received.size() : eol) > kMaxUriBytes;
@@ -239,10 +239,9 @@ Task<bool> ClientConnection::read_request_head() {
 
   for (;;) {
     error_code ec;
-    if (in_.size() > head_bytes_) {
-      // Beast may take the request line before the fields are complete: keep the offset.
-      head_bytes_ += state_->request_parser->put(
-          asio::buffer(in_.data() + head_bytes_, in_.size() - head_bytes_), ec);
+    if (!in_.empty()) {
+      // The parser consumes nothing until the whole head is there: it is passed again whole.
+      head_bytes_ = state_->request_parser->put(asio::buffer(in_.data(), in_.size()), ec);
       if (!ec) {
         break;
       }

@@ -10,8 +10,8 @@
 
 #include "gateway/exchange.hpp"
 #include "net/asio.hpp"
-#include "net/http_parsers.hpp"
 #include "net/io_buffer.hpp"
+#include "net/request_parser.hpp"
 #include "net/upstream_pool.hpp"
 #include "net/worker.hpp"
 

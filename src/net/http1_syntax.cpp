@@ -63,6 +63,29 @@ const char* skip_value_chars(const char* p, const char* last) {
   return p;
 }
 
+/// Skips request-target bytes: anything but CTL, SP and DEL. A target can be most of a
+/// request's head.
+const char* skip_target_chars(const char* p, const char* last) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i del = _mm_set1_epi8(0x7f);
+  while (last - p >= 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i ctl_or_space = _mm_cmpeq_epi8(_mm_min_epu8(x, space), x);
+    const auto flagged = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(ctl_or_space, _mm_cmpeq_epi8(x, del))));
+    if (flagged != 0) {
+      return p + std::countr_zero(flagged);
+    }
+    p += 16;
+  }
+#endif
+  while (p < last && is_value(*p) && *p != ' ' && *p != '\t') {
+    ++p;
+  }
+  return p;
+}
+
 const char* skip_token_chars(const char* p, const char* last) {
   while (last - p >= 4 && is_token(p[0]) && is_token(p[1]) && is_token(p[2]) && is_token(p[3])) {
     p += 4;
@@ -131,30 +154,41 @@ int hex_value(char c) {
 
 namespace {
 
-/// The fields of a typical response, by exact comparison: no hashing, and a name that matches
-/// is a token without checking its bytes. field::unknown for any other name.
+/// The fields of a typical request or response, by exact comparison: no hashing, and a name
+/// that matches is a token without checking its bytes. field::unknown for any other name.
 field common_field(std::string_view name) {
   switch (name.size()) {
     case 4:
-      return iequals(name, "date")   ? field::date
+      return iequals(name, "host")   ? field::host
+             : iequals(name, "date") ? field::date
              : iequals(name, "etag") ? field::etag
              : iequals(name, "vary") ? field::vary
                                      : field::unknown;
     case 6:
-      return iequals(name, "server") ? field::server : field::unknown;
+      return iequals(name, "accept")   ? field::accept
+             : iequals(name, "server") ? field::server
+             : iequals(name, "cookie") ? field::cookie
+             : iequals(name, "expect") ? field::expect
+                                       : field::unknown;
     case 10:
-      return iequals(name, "connection")   ? field::connection
+      return iequals(name, "user-agent")   ? field::user_agent
+             : iequals(name, "connection") ? field::connection
              : iequals(name, "keep-alive") ? field::keep_alive
              : iequals(name, "set-cookie") ? field::set_cookie
                                            : field::unknown;
     case 12:
       return iequals(name, "content-type") ? field::content_type : field::unknown;
     case 13:
-      return iequals(name, "cache-control")   ? field::cache_control
+      return iequals(name, "authorization")   ? field::authorization
+             : iequals(name, "cache-control") ? field::cache_control
              : iequals(name, "last-modified") ? field::last_modified
                                               : field::unknown;
     case 14:
       return iequals(name, "content-length") ? field::content_length : field::unknown;
+    case 15:
+      return iequals(name, "accept-encoding")   ? field::accept_encoding
+             : iequals(name, "accept-language") ? field::accept_language
+                                                : field::unknown;
     case 17:
       return iequals(name, "transfer-encoding") ? field::transfer_encoding : field::unknown;
     default:
@@ -198,6 +232,53 @@ const char* parse_status_line(const char* p, const char* last, StatusLine& line,
   p = skip_value_chars(reason, last);
   line.reason = std::string_view(reason, p - reason);
   return crlf(p, last, http::error::bad_reason, ec);
+}
+
+const char* parse_request_line(const char* p, const char* last, RequestLine& line, error_code& ec) {
+  // Each part either ends inside the input, or the input ends inside it: need_more. Bytes
+  // that can't be part of a request line fail at once, so garbage is answered without waiting.
+  const char* start = p;
+  p = skip_token_chars(p, last);
+  if (p == last) {
+    ec = http::error::need_more;
+    return nullptr;
+  }
+  if (*p != ' ' || p == start) {
+    ec = http::error::bad_method;
+    return nullptr;
+  }
+  line.method = std::string_view(start, p - start);
+  start = ++p;
+  p = skip_target_chars(p, last);
+  if (p == last) {
+    ec = http::error::need_more;
+    return nullptr;
+  }
+  if (*p != ' ' || p == start) {
+    ec = http::error::bad_target;
+    return nullptr;
+  }
+  line.target = std::string_view(start, p - start);
+  ++p;
+  constexpr std::string_view kVersion = "HTTP/1.";
+  const auto available = static_cast<std::size_t>(last - p);
+  if (std::memcmp(p, kVersion.data(), std::min(available, kVersion.size())) != 0) {
+    ec = http::error::bad_version;
+    return nullptr;
+  }
+  if (available <= kVersion.size()) {
+    ec = http::error::need_more;
+    return nullptr;
+  }
+  // HTTP/1.2 and later minor versions would be answered as 1.1 (RFC 9110 §2.5), but no such
+  // version exists, and a client sending one is more likely probing than speaking HTTP.
+  const char minor = p[kVersion.size()];
+  if (minor != '0' && minor != '1') {
+    ec = http::error::bad_version;
+    return nullptr;
+  }
+  line.http11 = minor == '1';
+  return crlf(p + kVersion.size() + 1, last, http::error::bad_version, ec);
 }
 
 const char* parse_field_line(const char* p, const char* last, FieldLine& line, error_code& ec) {

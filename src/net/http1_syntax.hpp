@@ -1,5 +1,6 @@
 #pragma once
-// HTTP/1.1 message syntax (RFC 9110 §5, RFC 9112), the pieces ResponseParser is built from.
+// HTTP/1.1 message syntax (RFC 9110 §5, RFC 9112), the pieces RequestParser and
+// ResponseParser are built from.
 // Each works on the bytes received so far: it reports need_more when they end before the
 // element does, so the caller can wait for more and start again.
 
@@ -106,7 +107,7 @@ bool parse_decimal(std::string_view s, std::uint64_t& value);
 int hex_value(char c);
 
 /// Beast's enum for a field name, as boost::beast::http::string_to_field gives it: the names
-/// of a typical response are looked up first, without hashing. `name` must be a token.
+/// of a typical request or response are looked up first, without hashing. `name` must be a token.
 field field_id(std::string_view name);
 
 /// At the byte after a line's content: CRLF must follow. Returns the byte after it, or null
@@ -124,6 +125,18 @@ struct StatusLine {
 /// status-line = HTTP-version SP 3DIGIT SP reason-phrase CRLF (RFC 9112 §4), version 1.0 or
 /// 1.1, status 100 to 999. Returns the byte after it, or null with ec set.
 const char* parse_status_line(const char* p, const char* last, StatusLine& line, error_code& ec);
+
+/// A request line's parts; `method` and `target` are views into the input.
+struct RequestLine {
+  std::string_view method;
+  std::string_view target;  ///< set as soon as the SP after it is there, even if ec is set later
+  bool http11 = true;
+};
+
+/// request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 §3), the method a
+/// token, the target visible ASCII or obs-text (as Beast), the version 1.0 or 1.1. Returns the
+/// byte after it, or null with ec set.
+const char* parse_request_line(const char* p, const char* last, RequestLine& line, error_code& ec);
 
 /// A field line's parts; `name` and `value` are views into the input.
 struct FieldLine {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "gateway/exchange.hpp"
-#include "net/http_parsers.hpp"
+#include "net/request_parser.hpp"
 #include "net/response_parser.hpp"
 
 namespace rampart::net {

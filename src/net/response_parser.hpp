@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "gateway/exchange.hpp"
+#include "net/body_framing.hpp"
 
 namespace rampart::net {
 
@@ -30,14 +31,21 @@ class ResponseParser {
  public:
   /// `pieces` is kept by the caller so that its capacity outlives the parser.
   ResponseParser(gateway::ResponseHead& head, std::vector<std::string_view>& pieces)
-      : head_(head), pieces_(pieces) {}
+      : head_(head), pieces_(pieces), body_(&pieces) {
+    body_.limit(8 * 1024 * 1024);  // Beast's default
+    body_.trailer_limit(header_limit_);
+  }
 
-  /// A head longer than this fails with http::error::header_limit.
-  void header_limit(std::uint32_t bytes) { header_limit_ = bytes; }
+  /// A head (and, separately, a trailer) longer than this fails with
+  /// http::error::header_limit.
+  void header_limit(std::uint32_t bytes) {
+    header_limit_ = bytes;
+    body_.trailer_limit(bytes);
+  }
   /// A body longer than this fails with http::error::body_limit; none: no limit. The default
   /// is Beast's 8 MiB: the proxy, which streams, sets none.
   void body_limit(boost::optional<std::uint64_t> bytes) {
-    body_left_ = bytes ? *bytes : std::numeric_limits<std::uint64_t>::max();
+    body_.limit(bytes ? *bytes : std::numeric_limits<std::uint64_t>::max());
   }
   /// The request was HEAD: the response ends with its head whatever the head says.
   void skip(bool on) { skip_body_ = on; }
@@ -45,7 +53,7 @@ class ResponseParser {
   /// is given. Past the head put() always takes all it can.
   void eager(bool on) { eager_ = on; }
   /// When set, decoded body pieces (chunk framing removed) are collected in pieces().
-  void collect_decoded(bool on) { collect_ = on; }
+  void collect_decoded(bool on) { body_.collect_decoded(on); }
   std::vector<std::string_view>& pieces() { return pieces_; }
 
   /// Returns the bytes consumed. Until the head is complete nothing is consumed (need_more):
@@ -55,64 +63,30 @@ class ResponseParser {
   /// The upstream closed: that ends a close-delimited body, any other is partial_message.
   void put_eof(boost::system::error_code& ec);
 
-  bool is_header_done() const { return state_ != State::head; }
-  bool is_done() const { return state_ == State::done; }
+  bool is_header_done() const { return header_done_; }
+  bool is_done() const { return header_done_ && body_.done(); }
   /// The body ends when the upstream closes (no Content-Length, not chunked).
   bool need_eof() const { return need_eof_; }
   bool keep_alive() const;
-  bool chunked() const { return head_facts_.chunked; }
-  int version() const { return head_facts_.http11 ? 11 : 10; }
+  bool chunked() const { return framing_.chunked; }
+  int version() const { return framing_.http11 ? 11 : 10; }
   boost::optional<std::uint64_t> content_length() const;
 
  private:
-  enum class State : std::uint8_t {
-    head,
-    body,         // Content-Length bytes
-    body_to_eof,  // until the upstream closes
-    chunk_size,   // a chunk-size line, whole or not at all
-    chunk_data,
-    chunk_data_cr,
-    chunk_data_lf,
-    trailer,  // a trailer field line or the final CRLF, whole or not at all
-    done,
-  };
-  // What the head's fields say about framing and the connection.
-  struct HeadFacts {
-    bool http11 = true;
-    bool connection_close = false;
-    bool connection_keep_alive = false;
-    bool has_content_length = false;
-    bool transfer_encoding = false;
-    bool chunked = false;
-    std::uint64_t content_length = 0;
-  };
-
   std::size_t parse_head(const char* first, std::size_t size, boost::system::error_code& ec);
   bool head_may_be_complete(const char* first, std::size_t window);
-  void on_framing_field(gateway::field id, std::string_view value, boost::system::error_code& ec);
   void finish_head(boost::system::error_code& ec);
-  const char* parse_body(const char* p, const char* last, boost::system::error_code& ec);
-  const char* parse_chunk_size(const char* p, const char* last, boost::system::error_code& ec);
-  const char* parse_trailer(const char* p, const char* last, boost::system::error_code& ec);
-  void add_piece(const char* p, std::size_t n) {
-    if (collect_ && n > 0) {
-      pieces_.emplace_back(p, n);
-    }
-  }
 
   gateway::ResponseHead& head_;
   std::vector<std::string_view>& pieces_;
-  HeadFacts head_facts_;
-  State state_ = State::head;
+  FramingFields framing_;
+  BodyFraming body_;
+  bool header_done_ = false;
   bool skip_body_ = false;
   bool eager_ = false;
-  bool collect_ = false;
   bool need_eof_ = false;
-  std::uint32_t header_limit_ = 8 * 1024;      // Beast's default
-  std::uint64_t body_left_ = 8 * 1024 * 1024;  // Beast's default
-  std::uint64_t remaining_ = 0;                // bytes left of the Content-Length or of the chunk
-  std::size_t head_scanned_ = 0;               // bytes seen without the head's end
-  std::size_t trailer_bytes_ = 0;
+  std::uint32_t header_limit_ = 8 * 1024;  // Beast's default
+  std::size_t head_scanned_ = 0;           // bytes seen without the head's end
 };
 
 }  // namespace rampart::net

@@ -93,6 +93,13 @@ class HeaderLimitsTest(LimitsBase):
             b"GET /json HTTP/1.1\r\nHost: x\r\nHost : y\r\n\r\n",
             b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
             b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+            b"GET /json HTTP/1.2\r\nHost: x\r\n\r\n",
+            b"GET /json HTTP/2.0\r\nHost: x\r\n\r\n",
+            b"GET /json HTTP/1.1\nHost: x\n\n",
+            b"GET /json HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n",
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n",
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1,2\r\n\r\nab",
         ]
         before = self.requests_seen()
         for req in cases:
