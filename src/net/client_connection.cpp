@@ -112,7 +112,14 @@ Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
         // Parked: wait in the outermost frame holding no buffer and no request state, so
         // 10,000 idle keep-alive clients cost little more than their sockets.
         self->release_request_memory();
-        auto [ec] = co_await self->client_.async_wait(tcp::socket::wait_read, use_tuple);
+        // The reactor is edge-triggered and a wait does not try the socket first: bytes
+        // whose arrival it saw while nothing waited (before this new connection's first
+        // wait, or as the hot read was being cancelled) would be waited for forever.
+        error_code ec;
+        if (self->client_.available(ec) == 0 && !ec) {
+          auto [wait_ec] = co_await self->client_.async_wait(tcp::socket::wait_read, use_tuple);
+          ec = wait_ec;
+        }
         if (ec || self->closing()) {
           break;
         }

@@ -51,7 +51,8 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
 
   Task<error_code> connect_upstream(std::size_t upstream_index);
   Task<error_code> stream_request_body(std::size_t initial_body);
-  Task<error_code> read_response_head();
+  /// `just_sent`: the request was written whole in this turn of the event loop.
+  Task<error_code> read_response_head(bool just_sent);
   Task<Outcome> relay_response(std::size_t route_index);
   Task<Outcome> replace_error_response(std::size_t upstream_index);
   /// Fills state_->gather with the head and body pieces for one gather write.

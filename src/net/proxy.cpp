@@ -86,7 +86,7 @@ Task<error_code> ClientConnection::stream_request_body(std::size_t initial_body)
   co_return error_code{};
 }
 
-Task<error_code> ClientConnection::read_response_head() {
+Task<error_code> ClientConnection::read_response_head(bool just_sent) {
   worker_.buffers().attach(out_);
   out_.consume(out_.size());  // nothing of an earlier exchange may leak into this one
   state_->response_parser.emplace(state_->exchange.response, state_->body_pieces);
@@ -121,8 +121,28 @@ Task<error_code> ClientConnection::read_response_head() {
         co_return ec ? ec : make_error_code(http::error::header_limit);
       }
     }
-    auto [ec, n] = co_await upstream_->socket.async_read_some(
-        asio::buffer(out_.write_ptr(), out_.writable()), use_tuple);
+    error_code ec;
+    std::size_t n = 0;
+    if (just_sent) {
+      // The request went out a moment ago in this same turn of the event loop, so the
+      // response can't be there yet, and its readiness can't have been seen and dropped by
+      // the reactor: wait for it, then read. async_read_some would first try a read that
+      // fails with EAGAIN (Asio 1.81 reads speculatively unless the last read hit EOF).
+      auto [wait_ec] = co_await upstream_->socket.async_wait(tcp::socket::wait_read, use_tuple);
+      ec = wait_ec;
+      if (!ec) {
+        n = upstream_->socket.read_some(asio::buffer(out_.write_ptr(), out_.writable()), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+          continue;  // readiness without data (a spurious wakeup): wait again
+        }
+      }
+      just_sent = false;
+    } else {
+      auto [read_ec, got] = co_await upstream_->socket.async_read_some(
+          asio::buffer(out_.write_ptr(), out_.writable()), use_tuple);
+      ec = read_ec;
+      n = got;
+    }
     if (ec) {
       co_return ec;
     }
@@ -185,6 +205,8 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     auto& outgoing = state_->gather;
     outgoing.assign({asio::buffer(state_->head), asio::buffer(in_.data(), initial_body)});
     write_now(upstream_->socket, outgoing, ec);
+    // All of it sent now, without waiting: the response is waited for without a read first.
+    bool just_sent = !ec && outgoing.empty() && state_->request_parser->is_done();
     if (!ec && !outgoing.empty()) {
       auto [write_ec, written] =
           co_await asio::async_write(upstream_->socket, buffer_span(outgoing), use_tuple);
@@ -199,7 +221,7 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
       // fast exchanges pay nothing for disconnect detection.
       watch_pending_ = true;
       watch_retained_bytes_ = replayable ? initial_body : 0;
-      ec = co_await read_response_head();
+      ec = co_await read_response_head(just_sent);
     }
     if (!ec) {
       if (replayable) {
