@@ -12,39 +12,6 @@ using gateway::field;
 
 using namespace http1;
 
-std::size_t RequestParser::put(boost::asio::const_buffer buffer, error_code& ec) {
-  ec = {};
-  if (is_done()) {
-    ec = http::error::stale_parser;
-    return 0;
-  }
-  const char* const first = static_cast<const char*>(buffer.data());
-  const char* p = first;
-  if (!header_done_) {
-    p += parse_head(first, buffer.size(), ec);
-    if (ec || is_done() || !eager_) {
-      return p - first;
-    }
-  }
-  return body_.parse(p, first + buffer.size(), ec) - first;
-}
-
-bool RequestParser::keep_alive() const {
-  if (!framing_.http11 && framing_.transfer_encoding) {
-    // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing; close after it.
-    return false;
-  }
-  // RFC 9112 §9.3: close wins, even over an HTTP/1.0 keep-alive (Beast lets keep-alive win).
-  return !framing_.connection_close && (framing_.http11 || framing_.connection_keep_alive);
-}
-
-boost::optional<std::uint64_t> RequestParser::content_length() const {
-  if (!framing_.has_content_length) {
-    return boost::none;
-  }
-  return framing_.content_length;
-}
-
 std::size_t RequestParser::parse_head(const char* first, std::size_t size, error_code& ec) {
   // The head must end within the header limit: no need to look further.
   const std::size_t window = std::min<std::size_t>(size, header_limit_);

@@ -11,23 +11,6 @@ using gateway::field;
 
 using namespace http1;
 
-std::size_t ResponseParser::put(boost::asio::const_buffer buffer, error_code& ec) {
-  ec = {};
-  if (is_done()) {
-    ec = http::error::stale_parser;
-    return 0;
-  }
-  const char* const first = static_cast<const char*>(buffer.data());
-  const char* p = first;
-  if (!header_done_) {
-    p += parse_head(first, buffer.size(), ec);
-    if (ec || is_done() || !eager_) {
-      return p - first;
-    }
-  }
-  return body_.parse(p, first + buffer.size(), ec) - first;
-}
-
 void ResponseParser::put_eof(error_code& ec) {
   ec = {};
   if (!header_done_) {
@@ -35,23 +18,6 @@ void ResponseParser::put_eof(error_code& ec) {
   } else {
     body_.eof(ec);
   }
-}
-
-bool ResponseParser::keep_alive() const {
-  const auto& facts = framing_;
-  if (need_eof_ || (!facts.http11 && facts.transfer_encoding)) {
-    // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing; close after it.
-    return false;
-  }
-  // RFC 9112 §9.3: close wins, even over an HTTP/1.0 keep-alive (Beast lets keep-alive win).
-  return !facts.connection_close && (facts.http11 || facts.connection_keep_alive);
-}
-
-boost::optional<std::uint64_t> ResponseParser::content_length() const {
-  if (!framing_.has_content_length) {
-    return boost::none;
-  }
-  return framing_.content_length;
 }
 
 std::size_t ResponseParser::parse_head(const char* first, std::size_t size, error_code& ec) {
