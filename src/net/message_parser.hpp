@@ -4,24 +4,29 @@
 // and what the framing fields mean for keep-alive. CRTP, so put() calls the head parser
 // directly on the request path.
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/optional/optional.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string_view>
 #include <vector>
 
+#include "gateway/header_list.hpp"
 #include "net/body_framing.hpp"
+#include "net/http1_syntax.hpp"
 
 namespace rampart::net {
 
 namespace http = boost::beast::http;
 
-/// `Derived` provides `std::size_t parse_head(const char* first, std::size_t size, ec)`:
-/// nothing consumed until the whole head is there, then the head's size, with framing_
-/// filled in, header_done_ set and body_ started.
+/// `Derived` provides `std::size_t parse_head(const char* first, const char* last, ec)`: the
+/// head's size once [first, last) holds it all (with the fields in `head_.headers`, framing_
+/// filled in, header_done_ set and body_ started), 0 and need_more when it ends too soon, 0
+/// and another error for a head that can't be valid.
 template <class Derived>
 class MessageParser {
  public:
@@ -52,7 +57,7 @@ class MessageParser {
     const char* const first = static_cast<const char*>(buffer.data());
     const char* p = first;
     if (!header_done_) {
-      p += static_cast<Derived*>(this)->parse_head(first, buffer.size(), ec);
+      p += parse_complete_head(first, buffer.size(), ec);
       if (ec || is_done() || !eager_) {
         return p - first;
       }
@@ -71,6 +76,74 @@ class MessageParser {
   }
 
  protected:
+  /// Nothing is consumed until the whole head is there (need_more): the caller passes it
+  /// again with more.
+  std::size_t parse_complete_head(const char* first, std::size_t size,
+                                  boost::system::error_code& ec) {
+    // The head must end within the header limit: no need to look further.
+    const std::size_t window = std::min<std::size_t>(size, header_limit_);
+    auto& fields = static_cast<Derived*>(this)->head_.headers.fields();
+    const std::size_t first_field = fields.size();
+    if (head_scanned_ == 0 || head_may_be_complete(first, window)) {
+      const std::size_t used = static_cast<Derived*>(this)->parse_head(first, first + window, ec);
+      if (ec != http::error::need_more) {
+        return used;
+      }
+    }
+    // Nothing consumed: the next call parses these lines again, from its own buffer.
+    fields.resize(first_field);
+    head_scanned_ = window;
+    ec = size >= header_limit_ ? http::error::header_limit : http::error::need_more;
+    return 0;
+  }
+
+  /// A head arriving in many small reads would be parsed again and again: parse only once its
+  /// end is there (the first CRLFCRLF ends it, since no line holds a CR), or a bare LF, which
+  /// is an error to answer now rather than when the head would have overflowed.
+  bool head_may_be_complete(const char* first, std::size_t window) const {
+    const char* p = first + std::min(window, head_scanned_);
+    const char* const last = first + window;
+    while ((p = static_cast<const char*>(std::memchr(p, '\n', last - p))) != nullptr) {
+      if (p == first || p[-1] != '\r' || (p - first >= 3 && p[-2] == '\n')) {
+        return true;
+      }
+      ++p;
+    }
+    return false;
+  }
+
+  /// The field lines and the empty line after them; returns the byte after the head, or null
+  /// with ec set. Framing fields go to framing_, every field into the head's list, and
+  /// `on_field(line)` sees each one (for what only one side cares about).
+  template <class OnField>
+  const char* parse_fields(const char* p, const char* last, boost::system::error_code& ec,
+                           OnField on_field) {
+    auto& headers = static_cast<Derived*>(this)->head_.headers;
+    while (p != last && *p != '\r' && *p != '\n') {
+      http1::FieldLine line;
+      p = http1::parse_field_line(p, last, line, ec);
+      if (p == nullptr) {
+        return nullptr;
+      }
+      switch (line.id) {
+        case gateway::field::connection:
+        case gateway::field::content_length:
+        case gateway::field::transfer_encoding:
+        case gateway::field::proxy_connection:
+          framing_.on_field(line.id, line.value, ec);
+          if (ec) {
+            return nullptr;
+          }
+          break;
+        default:
+          on_field(line);
+          break;
+      }
+      headers.add(line.id, line.name, line.value);
+    }
+    return http1::end_of_line(p, last, http::error::bad_field, ec);
+  }
+
   MessageParser(std::uint64_t default_body_limit, std::vector<std::string_view>* pieces)
       : body_(pieces) {
     body_.limit(default_body_limit);

@@ -35,9 +35,7 @@ class RequestParser : public MessageParser<RequestParser> {
 
  private:
   friend class MessageParser<RequestParser>;
-  std::size_t parse_head(const char* first, std::size_t size, boost::system::error_code& ec);
-  const char* parse_fields(const char* p, const char* last, boost::system::error_code& ec);
-  bool head_may_be_complete(const char* first, std::size_t window) const;
+  std::size_t parse_head(const char* first, const char* last, boost::system::error_code& ec);
   void finish_head(boost::system::error_code& ec);
 
   gateway::RequestHead& head_;

@@ -42,8 +42,7 @@ class ResponseParser : public MessageParser<ResponseParser> {
 
  private:
   friend class MessageParser<ResponseParser>;
-  std::size_t parse_head(const char* first, std::size_t size, boost::system::error_code& ec);
-  bool head_may_be_complete(const char* first, std::size_t window);
+  std::size_t parse_head(const char* first, const char* last, boost::system::error_code& ec);
   void finish_head(boost::system::error_code& ec);
 
   gateway::ResponseHead& head_;
