@@ -105,9 +105,7 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   error_code ec;
   std::size_t n = write_now(client_, gather, ec);
   if (!ec && !gather.empty()) {
-    auto [wait_ec, rest] = co_await asio::async_write(client_, buffer_span(gather), use_tuple);
-    ec = wait_ec;
-    n += rest;
+    ec = co_await write_rest(client_, gather, n);
   }
   wrote_client(ec, n);
   finish_request(state_->exchange.started);

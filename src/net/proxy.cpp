@@ -204,13 +204,11 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
     auto& outgoing = state_->gather;
     outgoing.assign({asio::buffer(state_->head), asio::buffer(in_.data(), initial_body)});
-    write_now(upstream_->socket, outgoing, ec);
+    std::size_t sent = write_now(upstream_->socket, outgoing, ec);
     // All of it sent now, without waiting: the response is waited for without a read first.
     bool just_sent = !ec && outgoing.empty() && state_->request_parser->is_done();
     if (!ec && !outgoing.empty()) {
-      auto [write_ec, written] =
-          co_await asio::async_write(upstream_->socket, buffer_span(outgoing), use_tuple);
-      ec = write_ec;
+      ec = co_await write_rest(upstream_->socket, outgoing, sent);
     }
     if (!ec && !state_->request_parser->is_done()) {
       ec = co_await stream_request_body(initial_body);
@@ -323,10 +321,7 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
       error_code ec;
       std::size_t n = write_now(client_, state_->gather, ec);
       if (!ec && !state_->gather.empty()) {
-        auto [wait_ec, rest] =
-            co_await asio::async_write(client_, buffer_span(state_->gather), use_tuple);
-        ec = wait_ec;
-        n += rest;
+        ec = co_await write_rest(client_, state_->gather, n);
       }
       head = {};
       if (!wrote_client(ec, n)) {

@@ -22,4 +22,12 @@ std::size_t write_now(Socket& socket, std::vector<asio::const_buffer>& buffers, 
   return sent;
 }
 
+Task<error_code> write_rest(Socket& socket, std::vector<asio::const_buffer>& buffers,
+                            std::size_t& written) {
+  auto [ec, n] = co_await asio::async_write(socket, buffer_span(buffers), use_tuple);
+  written += n;
+  buffers.clear();
+  co_return ec;
+}
+
 }  // namespace rampart::net

@@ -14,4 +14,9 @@ namespace rampart::net {
 /// would_block is not an error: nothing was sent, the caller awaits async_write for the rest.
 std::size_t write_now(Socket& socket, std::vector<asio::const_buffer>& buffers, error_code& ec);
 
+/// What write_now left: waits on the reactor until it is all written, adding the bytes to
+/// `written`. A coroutine of its own, so only writes that did not fit pay for one.
+Task<error_code> write_rest(Socket& socket, std::vector<asio::const_buffer>& buffers,
+                            std::size_t& written);
+
 }  // namespace rampart::net

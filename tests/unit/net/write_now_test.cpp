@@ -4,6 +4,7 @@
 
 #include <boost/asio/read.hpp>
 #include <string>
+#include <thread>
 
 namespace rampart::net {
 namespace {
@@ -19,8 +20,8 @@ struct Pair {
     writer.connect(acceptor.local_endpoint());
     acceptor.accept(reader);
     writer.set_option(asio::socket_base::send_buffer_size(4096));
-    reader.set_option(asio::socket_base::receive_buffer_size(4096));
     writer.non_blocking(true);
+    writer.set_option(tcp::no_delay(true));  // tiny buffers must not wait on delayed ACKs
   }
 
   std::string read_exactly(std::size_t n) {
@@ -75,6 +76,21 @@ TEST(WriteNow, KeepsExactlyWhatDidNotFit) {
   }
   EXPECT_EQ(rest.size(), expected.size() - sent);
   EXPECT_TRUE(rest == expected.substr(sent));
+
+  // write_rest sends exactly that rest, waiting for the reader to make room.
+  std::size_t written = sent;
+  error_code rest_ec = asio::error::would_block;
+  asio::co_spawn(
+      pair.ioc,
+      [&]() -> Task<void> { rest_ec = co_await write_rest(pair.writer, buffers, written); },
+      asio::detached);
+  std::thread loop([&] { pair.ioc.run(); });
+  std::string tail = pair.read_exactly(expected.size() - sent);
+  loop.join();
+  EXPECT_FALSE(rest_ec) << rest_ec.message();
+  EXPECT_EQ(written, expected.size());
+  EXPECT_TRUE(buffers.empty());
+  EXPECT_TRUE(tail == expected.substr(sent));
 }
 
 TEST(WriteNow, ReportsAClosedPeer) {
