@@ -20,9 +20,11 @@ constexpr std::array<bool, 256> make_plain_table() {
 }
 constexpr auto kPlain = make_plain_table();
 
+}  // namespace
+
 /// True when some byte of `text` is not plain (kPlain), eight bytes at a time: a log line's
 /// values are scanned on every request and nearly never need escaping.
-bool needs_escaping_impl(std::string_view text) {
+bool needs_json_escaping(std::string_view text) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
   constexpr std::uint64_t kHighs = kOnes * 0x80;
   const char* p = text.data();
@@ -48,10 +50,6 @@ bool needs_escaping_impl(std::string_view text) {
   return false;
 }
 
-}  // namespace
-
-bool needs_json_escaping(std::string_view text) { return needs_escaping_impl(text); }
-
 char* put_thousandths(char* out, double value) {
   if (!(value >= 0 && value < 1e12)) {  // also false for NaN
     return nullptr;
@@ -69,7 +67,7 @@ char* put_thousandths(char* out, double value) {
 
 void append_json_quoted(std::string& out, std::string_view text) {
   out += '"';
-  if (needs_escaping_impl(text)) {
+  if (needs_json_escaping(text)) {
     append_json_escaped(out, text);
   } else {
     out += text;
