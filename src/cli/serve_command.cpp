@@ -60,7 +60,8 @@ class ServeProcess {
     const auto& server = config_->server;
     for (unsigned i = 0; i < server.workers; ++i) {
       workers_.push_back(std::make_unique<net::Worker>(
-          i, server.listen, EventLog::sink(), total_connections_, server.max_header_bytes));
+          i, server.listen, EventLog::sink(), total_connections_,
+          std::max(server.max_header_bytes + 1024, server.request_buffer)));
       workers_.back()->bind();
     }
     admin_.bind(config_->admin.listen);
@@ -203,7 +204,8 @@ class ServeProcess {
                          config_->admin.listen.host != result.config->admin.listen.host ||
                          config_->admin.listen.port != result.config->admin.listen.port ||
                          config_->log.file != result.config->log.file ||
-                         new_server.max_header_bytes > old_server.max_header_bytes;
+                         new_server.max_header_bytes > old_server.max_header_bytes ||
+                         new_server.request_buffer > old_server.request_buffer;
     config_ = result.config;
     for (auto& worker : workers_) {
       worker->install(snapshot);
@@ -221,7 +223,8 @@ class ServeProcess {
       if (needs_restart) {
         j.field("note",
                 "server.listen, server.workers, admin.listen, log.file and a larger "
-                "server.max_header_bytes take effect at the next restart");
+                "server.max_header_bytes or server.request_buffer take effect at the next "
+                "restart");
       }
     });
   }

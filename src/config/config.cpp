@@ -14,6 +14,7 @@
 #include "config/env_substitution.hpp"
 #include "config/key_path.hpp"
 #include "config/mapping_reader.hpp"
+#include "config/printable.hpp"
 #include "config/problem_list.hpp"
 #include "config/sections.hpp"
 #include "config/source_map.hpp"
@@ -155,7 +156,8 @@ LoadResult load_config(const std::string& path) { return load_config(path, LoadO
 LoadResult load_config(const std::string& path, const LoadOptions& options) {
   auto unreadable = [&](std::string reason) {
     LoadResult result;
-    result.problems.push_back({path, 0, 0, "", "cannot read the config file: " + reason});
+    result.problems.push_back(
+        {printable(path), 0, 0, "", "cannot read the config file: " + printable(reason)});
     return result;
   };
   std::ifstream file(path, std::ios::binary);

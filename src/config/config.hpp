@@ -36,6 +36,17 @@ struct ServerConfig {
   Duration idle_timeout = std::chrono::seconds(60);
   Duration drain_timeout = std::chrono::seconds(30);
   std::vector<Cidr> trusted_proxies;
+  /// A request body up to this size is read whole before an upstream connection is taken.
+  std::size_t request_buffer = 64 * 1024;
+  /// At most this long between two reads of a request body (and the start of the allowance
+  /// that body_min_rate extends).
+  Duration body_timeout = std::chrono::seconds(30);
+  /// Bytes per second a request body must average beyond body_timeout; 0 = no minimum.
+  std::size_t body_min_rate = 1024;
+  /// At most this long between two writes to a client that make progress.
+  Duration send_timeout = std::chrono::seconds(60);
+  /// %2F and %5C in a path are passed on instead of refused (dot segments still are).
+  bool allow_encoded_slashes = false;
 };
 
 struct AdminConfig {
@@ -98,6 +109,9 @@ struct Config {
 };
 
 /// One problem found while loading: printed as "file:line:column: key.path: message".
+/// load_config() builds every one printable: the text the file chose (a key name, a value) is
+/// in it with its control bytes and invalid UTF-8 written as \xNN, so printing it to a
+/// terminal is safe.
 struct ConfigProblem {
   std::string file;
   int line = 0;          ///< 1-based; 0 when the problem has no position (e.g. unreadable file)

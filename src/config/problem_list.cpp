@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <tuple>
 
+#include "config/printable.hpp"
+
 namespace rampart::config {
+
+ProblemList::ProblemList(std::string file, const SourceMap& source_map)
+    : file_(printable(file)), source_map_(source_map) {}
 
 void ProblemList::add(const YAML::Mark& mark, std::string key_path, std::string message) {
   SourcePosition position;
@@ -24,7 +29,7 @@ void ProblemList::add(SourcePosition position, std::string key_path, std::string
     return;
   }
   problems_.push_back(
-      {file_, position.line, position.column, std::move(key_path), std::move(message)});
+      {file_, position.line, position.column, printable(key_path), printable(message)});
 }
 
 std::vector<ConfigProblem> ProblemList::take() {

@@ -13,19 +13,22 @@ namespace rampart::config {
 
 /// The problems found so far. Loading never stops at the first one: a user fixing a config
 /// wants the whole list at once.
+///
+/// Every problem passes through here, so this is where the text the file chose (key names,
+/// values, suggestions drawn from the file, yaml-cpp's quotes of it) is made printable(): the
+/// file name, key path and message of a ConfigProblem never hold a control byte.
 class ProblemList {
  public:
-  ProblemList(std::string file, const SourceMap& source_map)
-      : file_(std::move(file)), source_map_(source_map) {}
+  ProblemList(std::string file, const SourceMap& source_map);
 
   /// At a yaml-cpp mark (an offset of the substituted text); a null mark gives no position.
   void add(const YAML::Mark& mark, std::string key_path, std::string message);
-  /// At a position of the original text.
+  /// At a position of the original text. `key_path` and `message` as built, unescaped.
   void add(SourcePosition position, std::string key_path, std::string message);
 
-  /// Drops later problems at this key path or under it: they follow from an unset ${VAR}
-  /// already reported there (an empty api_key is "too short" only because its variable is
-  /// missing).
+  /// Drops later problems at this key path (as built, unescaped) or under it: they follow from an
+  /// unset ${VAR} already reported there (an empty api_key is "too short" only because its variable
+  /// is missing).
   void suppress_key(std::string key_path) { suppressed_keys_.push_back(std::move(key_path)); }
 
   bool empty() const { return problems_.empty(); }

@@ -24,6 +24,12 @@ inline constexpr unsigned kMaxWorkers = 256;
 /// kMaxWorkers).
 unsigned resolve_workers(unsigned configured);
 
+/// The most server.request_buffer may be: a connection holds up to this much of a body in
+/// memory while it buffers it.
+inline constexpr std::size_t kMaxRequestBuffer = 1024 * 1024;
+/// The most server.body_min_rate may be (bytes per second).
+inline constexpr std::size_t kMaxBodyMinRate = std::size_t{1024} * 1024 * 1024;
+
 /// At least 32 characters: guessing one must be out of reach.
 inline constexpr std::size_t kMinAdminKeyLength = 32;
 

@@ -60,6 +60,20 @@ std::vector<Cidr> read_trusted_proxies(const Field& field, ProblemList& problems
   return cidrs;
 }
 
+// The keys that bound what a slow client can hold (memory, an upstream connection) while it
+// sends its body or does not read the answer, and whether a path may contain %2F or %5C.
+void read_body_and_send_limits(MappingReader& reader, ServerConfig& server) {
+  // 0 is meaningful: never buffer, every body streams.
+  reader.read("request_buffer", server.request_buffer,
+              [](const Field& f, ProblemList& p) { return read_size(f, p, 0, kMaxRequestBuffer); });
+  reader.read("body_timeout", server.body_timeout, read_duration);
+  // 0 is meaningful: no minimum rate, only body_timeout between two reads.
+  reader.read("body_min_rate", server.body_min_rate,
+              [](const Field& f, ProblemList& p) { return read_size(f, p, 0, kMaxBodyMinRate); });
+  reader.read("send_timeout", server.send_timeout, read_duration);
+  reader.read("allow_encoded_slashes", server.allow_encoded_slashes, read_bool);
+}
+
 bool is_one_character_repeated(const std::string& text) {
   return std::all_of(text.begin(), text.end(), [&](char c) { return c == text.front(); });
 }
@@ -78,7 +92,8 @@ ServerConfig read_server(const Field& field, ProblemList& problems) {
   MappingReader reader(
       field, problems,
       {"listen", "workers", "max_connections", "max_header_bytes", "header_timeout", "idle_timeout",
-       "drain_timeout", "trusted_proxies", "tls"});
+       "drain_timeout", "trusted_proxies", "tls", "request_buffer", "body_timeout", "body_min_rate",
+       "send_timeout", "allow_encoded_slashes"});
   reader.read("listen", server.listen, read_listen);
   reader.read("workers", server.workers,
               [](const Field& f, ProblemList& p) { return read_number(f, p, 0, kMaxWorkers); });
@@ -94,6 +109,7 @@ ServerConfig read_server(const Field& field, ProblemList& problems) {
     server.trusted_proxies = read_trusted_proxies(*proxies, problems);
   }
   reader.refuse_unsupported("tls");
+  read_body_and_send_limits(reader, server);
   return server;
 }
 

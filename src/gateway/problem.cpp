@@ -23,6 +23,7 @@ constexpr CodeInfo kCodes[] = {
     {"rate_limited", 429},    {"header_too_large", 431},
     {"upstream_error", 500},  {"upstream_unavailable", 502},
     {"budget_exceeded", 402}, {"upstream_timeout", 504},
+    {"request_timeout", 408},
 };
 }  // namespace
 

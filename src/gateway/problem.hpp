@@ -26,6 +26,7 @@ enum class ProblemCode {
   upstream_unavailable,
   budget_exceeded,
   upstream_timeout,
+  request_timeout,  ///< the request body did not arrive within server.body_timeout
 };
 
 /// A problem to answer with. `status` is the code's status except for upstream_error,

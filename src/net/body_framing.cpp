@@ -37,6 +37,8 @@ void FramingFields::on_field(field id, std::string_view value, error_code& ec) {
           connection_keep_alive = true;
         } else if (!option.empty() && !is_token(option)) {
           ec = http::error::bad_value;
+        } else if (is_protected_field(option)) {
+          connection_names_protected = true;
         }
         return !ec;
       });
@@ -85,6 +87,19 @@ void FramingFields::on_field(field id, std::string_view value, error_code& ec) {
     default:
       break;
   }
+}
+
+bool is_protected_field(std::string_view name) {
+  constexpr std::string_view kRampartPrefix = "x-rampart-";
+  if (name.size() > kRampartPrefix.size() &&
+      iequals(name.substr(0, kRampartPrefix.size()), kRampartPrefix)) {
+    return true;
+  }
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "host") || iequals(name, "x-forwarded-for") ||
+         iequals(name, "x-forwarded-proto") || iequals(name, "x-request-id") ||
+         iequals(name, "traceparent") || iequals(name, "authorization") ||
+         iequals(name, "x-api-key");
 }
 
 void FramingFields::check(error_code& ec) const {

@@ -22,6 +22,10 @@ struct FramingFields {
   bool has_content_length = false;
   bool transfer_encoding = false;
   bool chunked = false;  ///< the last transfer coding is chunked
+  /// Connection names a field that frames the message or that rampart itself writes or
+  /// relies on (Content-Length, Host, X-Forwarded-For...): dropping it as hop-by-hop while
+  /// still framing by it is how a body becomes a second request (is_protected_field).
+  bool connection_names_protected = false;
   std::uint64_t content_length = 0;
 
   /// Connection, Proxy-Connection, Content-Length and Transfer-Encoding; other ids are
@@ -31,6 +35,11 @@ struct FramingFields {
   /// Once every field is in: Content-Length and Transfer-Encoding together are refused.
   void check(boost::system::error_code& ec) const;
 };
+
+/// Fields a Connection header may not name: the framing, and what rampart writes itself or
+/// decides by (a client naming them would make rampart drop them while the upstream
+/// believes them, or frame a body the upstream is told has none).
+bool is_protected_field(std::string_view name);
 
 /// The body after the head: a Content-Length countdown, chunked decoding, or bytes until the
 /// peer closes. Works on the bytes received so far; a partial chunk-size or trailer line is

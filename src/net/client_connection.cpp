@@ -8,6 +8,7 @@
 #include <boost/beast/http/error.hpp>
 #include <span>
 
+#include "net/path_check.hpp"
 #include "observe/json_writer.hpp"
 #include "observe/request_log.hpp"
 
@@ -19,48 +20,42 @@ using Outcome = ClientConnection::Outcome;
 
 namespace {
 
-bool is_header_limit(const error_code& ec) { return ec == http::error::header_limit; }
+Problem refusal_problem(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::uri_too_long:
+      return Problem::of(ProblemCode::uri_too_long, "the request target is too long");
+    case Refusal::header_too_large:
+      return Problem::of(ProblemCode::header_too_large, "the request head is too large");
+    case Refusal::smuggling:
+      return Problem::of(ProblemCode::bad_request, "ambiguous request framing");
+    case Refusal::host:
+      return Problem::of(ProblemCode::bad_request, "missing, repeated or invalid Host");
+    case Refusal::malformed:
+      break;
+  }
+  return Problem::of(ProblemCode::bad_request, "malformed HTTP request");
+}
+
+observe::RejectReason reject_reason(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::smuggling:
+      return observe::RejectReason::smuggling;
+    case Refusal::host:
+      return observe::RejectReason::host;
+    case Refusal::header_too_large:
+      return observe::RejectReason::header_too_large;
+    case Refusal::uri_too_long:
+      return observe::RejectReason::uri_too_long;
+    case Refusal::malformed:
+      break;
+  }
+  return observe::RejectReason::malformed;
+}
 
 /// A 414 also when the request line alone overflowed the header limit before it ended.
 bool request_line_too_long(std::string_view received) {
   auto eol = received.find("\r\n");
   return (eol == std::string_view::npos ? received.size() : eol) > kMaxUriBytes;
-}
-
-bool is_dot_segment(std::string_view segment) {
-  int dots = 0;
-  for (std::size_t i = 0; i < segment.size();) {
-    if (segment[i] == '.') {
-      ++dots;
-      ++i;
-    } else if (segment.size() - i >= 3 && segment[i] == '%' && segment[i + 1] == '2' &&
-               (segment[i + 2] | 0x20) == 'e') {
-      ++dots;
-      i += 3;
-    } else {
-      return false;
-    }
-  }
-  return dots == 1 || dots == 2;
-}
-
-/// True for "." or ".." segments, also percent-encoded, and for backslashes.
-bool has_dot_segment(std::string_view path) {
-  if (path.find_first_of(".%\\") == std::string_view::npos) {
-    return false;
-  }
-  if (path.find('\\') != std::string_view::npos) {
-    return true;
-  }
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    auto end = std::min(path.find('/', start), path.size());
-    if (is_dot_segment(path.substr(start, end - start))) {
-      return true;
-    }
-    start = end + 1;
-  }
-  return false;
 }
 
 }  // namespace
@@ -86,10 +81,11 @@ Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
     if (self->in_.empty()) {
       const auto& server = self->worker_.view()->snapshot->config().server;
       self->idle_ = true;
-      self->set_deadline(Deadline::client,
-                         self->first_request_ ? server.header_timeout : server.idle_timeout);
       if (self->closing()) {
-        break;
+        self->start_drain_grace();  // a request that arrives now is still served
+      } else {
+        self->set_deadline(Deadline::client,
+                           self->first_request_ ? server.header_timeout : server.idle_timeout);
       }
       bool have_bytes = false;
       if (self->in_.attached()) {
@@ -103,7 +99,7 @@ Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
         if (!ec) {
           self->in_.commit(n);
           have_bytes = true;
-        } else if (!(ec == asio::error::operation_aborted && self->parking_) || self->closing()) {
+        } else if (!(ec == asio::error::operation_aborted && self->parking_)) {
           break;
         }
         self->parking_ = false;
@@ -120,7 +116,7 @@ Task<void> ClientConnection::serve(std::shared_ptr<ClientConnection> self) {
           auto [wait_ec] = co_await self->client_.async_wait(tcp::socket::wait_read, use_tuple);
           ec = wait_ec;
         }
-        if (ec || self->closing()) {
+        if (ec) {
           break;
         }
       }
@@ -191,25 +187,34 @@ void ClientConnection::check_deadline(Clock::time_point now) {
   if (watch_pending_ && upstream_ && !watching_client_) {
     start_watching_client(watch_retained_bytes_);
   }
+  error_code ignored;
+  if (sending_ && now >= send_deadline_) {
+    // The client stopped reading: it loses the connection, and the upstream's slot is freed.
+    sending_ = false;
+    client_.close(ignored);
+    close_upstream();
+  }
   if (deadline_kind_ == Deadline::none || now < deadline_) {
     return;
   }
-  error_code ignored;
   switch (deadline_kind_) {
     case Deadline::client:
       client_.close(ignored);
       break;
+    case Deadline::body:
+      body_timed_out_ = true;
+      client_.cancel(ignored);  // the body read ends; the 408 is still written
+      break;
+    case Deadline::drain:
+      client_.cancel(ignored);  // the idle wait ends; serve() closes with a lingering read
+      break;
     case Deadline::upstream:
       upstream_timed_out_ = true;
-      if (upstream_) {
-        upstream_->socket.close(ignored);
-      }
+      close_upstream();
       break;
     case Deadline::stream:
       stream_expired_ = true;
-      if (upstream_) {
-        upstream_->socket.close(ignored);
-      }
+      close_upstream();
       break;
     case Deadline::none:
       break;
@@ -218,10 +223,21 @@ void ClientConnection::check_deadline(Clock::time_point now) {
 }
 
 void ClientConnection::drain() {
-  // Busy connections see worker_.draining() when their response ends; idle ones go now.
+  // Busy connections see worker_.draining() when their response ends, and close after it.
+  // Idle ones get a moment for a request already on its way (served with Connection: close)
+  // before they close gracefully: closing at once would drop it, or reset the connection.
   if (idle_) {
-    error_code ignored;
-    client_.close(ignored);
+    start_drain_grace();
+  }
+}
+
+void ClientConnection::start_drain_grace() {
+  const auto grace = std::min<Clock::duration>(
+      kDrainGrace, worker_.view()->snapshot->config().server.drain_timeout);
+  const auto until = worker_.coarse_now() + grace;
+  if (deadline_kind_ != Deadline::drain || until < deadline_) {
+    deadline_kind_ = Deadline::drain;
+    deadline_ = until;
   }
 }
 
@@ -234,7 +250,7 @@ void ClientConnection::force_close() {
 Task<bool> ClientConnection::read_request_head() {
   state_->exchange.clear();
   const auto& config = view_ ? view_->snapshot->config() : worker_.view()->snapshot->config();
-  auto& parser = state_->request_parser.emplace(state_->exchange.request);
+  auto& parser = state_->request_parser.emplace(state_->exchange.request, &state_->request_pieces);
   parser.header_limit(static_cast<std::uint32_t>(config.server.max_header_bytes));
   parser.body_limit(boost::none);
   worker_.buffers().attach(in_);
@@ -253,13 +269,15 @@ Task<bool> ClientConnection::read_request_head() {
         break;
       }
       if (ec != http::error::need_more || in_.writable() == 0) {
-        Problem problem = Problem::of(ProblemCode::bad_request, "malformed HTTP request");
-        if (state_->request_parser->uri_too_long() ||
-            ((is_header_limit(ec) || in_.writable() == 0) && request_line_too_long(in_.view()))) {
-          problem = Problem::of(ProblemCode::uri_too_long, "the request target is too long");
-        } else if (is_header_limit(ec) || in_.writable() == 0) {
-          problem = Problem::of(ProblemCode::header_too_large, "the request head is too large");
+        auto refusal = state_->request_parser->refusal(ec);
+        if (refusal == Refusal::malformed && in_.writable() == 0) {
+          refusal = Refusal::header_too_large;
         }
+        if (refusal == Refusal::header_too_large && request_line_too_long(in_.view())) {
+          refusal = Refusal::uri_too_long;
+        }
+        const auto problem = refusal_problem(refusal);
+        worker_.metrics().reject(reject_reason(refusal));
         state_->exchange.bytes_in = in_.size();
         co_await answer_problem(problem);
         co_return false;
@@ -284,7 +302,8 @@ void ClientConnection::prepare_exchange() {
   state_->exchange.peer = peer_;
   state_->exchange.tls = false;
   client_gone_ = upstream_timed_out_ = stream_expired_ = false;
-  upstream_protocol_error_ = false;
+  upstream_protocol_error_ = send_failed_ = false;
+  body_timed_out_ = body_malformed_ = false;
 
   // Client address: the TCP peer, unless the peer is a trusted proxy, in which case the
   // rightmost X-Forwarded-For entry that is not itself a trusted proxy.
@@ -338,13 +357,16 @@ Task<Outcome> ClientConnection::handle_request() {
     co_return co_await answer_problem(verdict.problem);
   }
   if (request.target.empty() || request.target.front() != '/') {
+    worker_.metrics().reject(observe::RejectReason::path);
     co_return co_await answer_problem(
         Problem::of(ProblemCode::bad_request, "the request target must be an absolute path"));
   }
-  if (has_dot_segment(request.path)) {
-    // "/public/../admin" must not reach a route the plain path would not match.
+  if (!is_safe_path(request.path, view_->snapshot->config().server.allow_encoded_slashes)) {
+    // "/public/../admin" or "/public/..;/admin" must not reach a route the plain path would
+    // not match.
+    worker_.metrics().reject(observe::RejectReason::path);
     co_return co_await answer_problem(
-        Problem::of(ProblemCode::bad_request, "the path has dot segments"));
+        Problem::of(ProblemCode::bad_request, "the path has dot segments or encoded separators"));
   }
   if (request.path == "/health" || request.path.starts_with("/health/")) {
     if (request.path == "/health" || request.path == "/health/live" ||
@@ -405,8 +427,7 @@ void ClientConnection::stop_watching_client() {
 
 void ClientConnection::close_upstream() {
   if (upstream_) {
-    error_code ignored;
-    upstream_->socket.close(ignored);
+    upstream_->close();
   }
 }
 

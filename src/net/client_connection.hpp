@@ -3,6 +3,7 @@
 // pipeline, answer or proxy, repeat while keep-alive holds. Timeouts are one deadline checked
 // by the worker's coarse sweep (a timer per operation costs ~24% on the request path).
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "gateway/exchange.hpp"
 #include "net/asio.hpp"
+#include "net/head_writer.hpp"
 #include "net/io_buffer.hpp"
 #include "net/request_parser.hpp"
 #include "net/upstream_pool.hpp"
@@ -19,6 +21,10 @@ namespace rampart::net {
 
 /// A keep-alive connection quiet this long gives back its buffers and request state.
 constexpr std::chrono::milliseconds kParkAfter{50};
+/// On SIGTERM an idle keep-alive connection waits this long (at most drain_timeout) for a
+/// request already on its way, then closes: a client that sends right as rampart closes
+/// would see its request dropped.
+constexpr std::chrono::seconds kDrainGrace{1};
 
 class ClientConnection final : public std::enable_shared_from_this<ClientConnection>,
                                public TrackedConnection {
@@ -38,7 +44,7 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
 
  private:
   /// What the deadline guards, and so what expiring it does.
-  enum class Deadline { none, client, upstream, stream };
+  enum class Deadline { none, client, body, upstream, stream, drain };
 
   Task<bool> read_request_head();
   Task<Outcome> handle_request();
@@ -50,21 +56,38 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
                        bool close);
 
   Task<error_code> connect_upstream(std::size_t upstream_index);
-  Task<error_code> stream_request_body(std::size_t initial_body);
   /// `just_sent`: the request was written whole in this turn of the event loop.
   Task<error_code> read_response_head(bool just_sent);
   Task<Outcome> relay_response(std::size_t route_index);
   Task<Outcome> replace_error_response(std::size_t upstream_index);
-  /// Fills state_->gather with the head and body pieces for one gather write.
-  void gather_client_write(std::string_view head, const std::vector<std::string_view>& body);
-  /// Books a client write's result; false when the client is gone.
-  bool wrote_client(const error_code& ec, std::size_t n);
+  /// Writes state_->gather to the client: at once what the socket takes, the rest with
+  /// server.send_timeout between writes that make progress. Books the bytes; false when the
+  /// client is gone.
+  Task<bool> write_client();
+
+  // The request body (request_body.cpp). Decoded body bytes are gathered at the front of in_,
+  // [0, body_decoded_); [body_parsed_, in_.size()) is what is not parsed yet.
+  /// Parses what arrived; false for broken framing (body_malformed_ set).
+  bool parse_body();
+  /// One read of body bytes under the body deadline; false when the client is gone or slow.
+  Task<bool> read_body_some();
+  /// Reads the body whole if it fits server.request_buffer; false when reading failed.
+  Task<bool> buffer_request_body();
+  /// Sends the rest of the body upstream as it arrives; sets body_malformed_, client_gone_,
+  /// body_timed_out_ for the client's faults, returns the upstream's write error.
+  Task<error_code> stream_request_body(Framing framing);
+  /// Adds the decoded bytes (in rampart's own chunk framing for `chunked`) to state_->gather.
+  void gather_body(Framing framing);
+  /// The client failed while its body was read: 400, 408 or nothing (it left).
+  Task<Outcome> answer_body_failure();
 
   void prepare_exchange();
   void build_upstream_head();
-  void build_response_head(bool close, bool decoded);
+  void build_response_head(Framing framing, bool close);
   void finish_request(Clock::time_point started);
   void set_deadline(Deadline kind, Clock::duration after);
+  void set_body_deadline();
+  void start_drain_grace();
   void start_watching_client(std::size_t retained_bytes);
   void stop_watching_client();
   void close_upstream();
@@ -93,12 +116,24 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   bool upstream_timed_out_ = false;
   bool stream_expired_ = false;
   bool upstream_protocol_error_ = false;
+  bool send_failed_ = false;  ///< the upstream stopped taking the request: never pool it
+  bool body_timed_out_ = false;
+  bool body_malformed_ = false;
   bool watching_client_ = false;
   bool watch_pending_ = false;  ///< waiting on the upstream: the sweep may start the watch
   std::size_t watch_retained_bytes_ = 0;
   Deadline deadline_kind_ = Deadline::none;
   Clock::time_point deadline_{};
   Clock::time_point upstream_started_{};
+  /// While a client write waits: the send_timeout deadline, apart from deadline_ so that the
+  /// upstream's timeout still runs while a slow client is written to.
+  bool sending_ = false;
+  Clock::time_point send_deadline_{};
+  std::size_t body_parsed_ = 0;
+  std::size_t body_decoded_ = 0;
+  std::uint64_t body_received_ = 0;
+  Clock::time_point body_started_{};
+  std::array<char, 24> chunk_size_line_{};
 };
 
 }  // namespace rampart::net

@@ -47,11 +47,37 @@ class HeadCursor {
     put('\n');
   }
   void status(int status) { p_ = std::to_chars(p_, p_ + 8, status).ptr; }
+  void framing(Framing framing) {
+    if (framing.kind == Framing::Kind::length) {
+      put("Content-Length: ");
+      p_ = std::to_chars(p_, p_ + 20, framing.length).ptr;
+      put("\r\n");
+    } else if (framing.kind == Framing::Kind::chunked) {
+      put("Transfer-Encoding: chunked\r\n");
+    }
+  }
 
  private:
   std::string& out_;
   char* p_;
 };
+
+/// "Content-Length: <20 digits>\r\n" or "Transfer-Encoding: chunked\r\n".
+constexpr std::size_t kMaxFramingBytes = 40;
+
+bool is_framing(field id) { return id == field::content_length || id == field::transfer_encoding; }
+
+void append_framing(std::string& out, Framing framing) {
+  if (framing.kind == Framing::Kind::length) {
+    char digits[24];
+    auto* end = std::to_chars(digits, digits + sizeof digits, framing.length).ptr;
+    out += "Content-Length: ";
+    out.append(digits, end);
+    out += "\r\n";
+  } else if (framing.kind == Framing::Kind::chunked) {
+    out += "Transfer-Encoding: chunked\r\n";
+  }
+}
 
 constexpr std::size_t field_bytes(std::string_view name, std::string_view value) {
   return name.size() + value.size() + 4;
@@ -74,8 +100,8 @@ void write_upstream_head(std::string& out, gateway::Exchange& exchange,
   request.headers.remove_named(request.headers.value(field::connection));
   auto forwarded = [&](const gateway::HeaderField& f) {
     // X-Forwarded-* are rampart's to set: a client must not choose what the upstream believes.
-    return !f.removed && !gateway::is_hop_by_hop(f.id) && f.id != field::host &&
-           !is_set_by_rampart(f);
+    return !f.removed && !gateway::is_hop_by_hop(f.id) && !is_framing(f.id) &&
+           f.id != field::host && f.id != field::expect && !is_set_by_rampart(f);
   };
   constexpr std::string_view kIdentity = "X-Rampart-Identity", kFor = "X-Forwarded-For",
                              kProto = "X-Forwarded-Proto";
@@ -104,17 +130,30 @@ void write_upstream_head(std::string& out, gateway::Exchange& exchange,
   head.field(kFor, exchange.forwarded_for);
   head.field(kProto, proto);
   head.put(exchange.upstream_extra_headers);
-  head.put("\r\n");
 }
 
-void write_response_head(std::string& out, gateway::Exchange& exchange, bool close, bool decoded) {
+void end_upstream_head(std::string& out, Framing framing) {
+  append_framing(out, framing);
+  out += "\r\n";
+}
+
+std::size_t write_chunk_size(char* out, std::uint64_t size) {
+  char* p = std::to_chars(out, out + 16, size, 16).ptr;
+  *p++ = '\r';
+  *p++ = '\n';
+  return static_cast<std::size_t>(p - out);
+}
+
+void write_response_head(std::string& out, gateway::Exchange& exchange, Framing framing,
+                         bool close) {
   auto& response = exchange.response;
   response.headers.remove_named(response.headers.value(field::connection));
-  const std::string_view reason =
-      response.reason.empty() ? gateway::reason_phrase(response.status) : response.reason;
+  // The upstream's reason phrase is its own text ("200 Leaked /srv/app/secret.py"): never
+  // relayed, as an upstream's error body is not.
+  const std::string_view reason = gateway::reason_phrase(response.status);
   constexpr std::string_view kClose = "Connection: close\r\n";
-  std::size_t max_bytes =
-      9 + 8 + 1 + reason.size() + 2 + exchange.response_extra_headers.size() + kClose.size() + 2;
+  std::size_t max_bytes = 9 + 8 + 1 + reason.size() + 2 + exchange.response_extra_headers.size() +
+                          kMaxFramingBytes + kClose.size() + 2;
   for (const auto& f : response.headers.fields()) {
     max_bytes += field_bytes(f.name, f.value);
   }
@@ -126,13 +165,13 @@ void write_response_head(std::string& out, gateway::Exchange& exchange, bool clo
   head.put(reason);
   head.put("\r\n");
   for (const auto& f : response.headers.fields()) {
-    if (f.removed || gateway::is_hop_by_hop(f.id) ||
-        (decoded && f.id == field::transfer_encoding)) {
+    if (f.removed || gateway::is_hop_by_hop(f.id) || is_framing(f.id)) {
       continue;
     }
     head.field(f.name, f.value);
   }
   head.put(exchange.response_extra_headers);
+  head.framing(framing);
   if (close) {
     head.put(kClose);
   }

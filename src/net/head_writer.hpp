@@ -3,6 +3,7 @@
 // head for the client, from the Exchange, skipping hop-by-hop and removed fields. One string,
 // reused per connection: one gather write sends it with the first body bytes.
 
+#include <cstdint>
 #include <string>
 
 #include "config/config.hpp"
@@ -10,14 +11,33 @@
 
 namespace rampart::net {
 
-/// The request as the upstream sees it: origin-form target, Host of the upstream,
-/// X-Forwarded-For/-Proto set by rampart, policies' extra headers.
+/// How rampart frames a body it sends. Never copied from the peer's fields: framing that
+/// rampart forwards is framing it wrote from what it parsed, so the two sides of the proxy
+/// cannot disagree about where a message ends.
+struct Framing {
+  enum class Kind : std::uint8_t { none, length, chunked };
+  Kind kind = Kind::none;
+  std::uint64_t length = 0;
+
+  static Framing length_of(std::uint64_t n) { return {Kind::length, n}; }
+  static Framing chunked() { return {Kind::chunked, 0}; }
+};
+
+/// The request as the upstream sees it, all but its framing: origin-form target, Host of the
+/// upstream, X-Forwarded-For/-Proto set by rampart, policies' extra headers. The client's
+/// Content-Length, Transfer-Encoding and Expect are never copied; end_upstream_head() adds
+/// rampart's framing and ends the head once the body's framing is known.
 void write_upstream_head(std::string& out, gateway::Exchange& exchange,
                          const config::UpstreamConfig& upstream);
+void end_upstream_head(std::string& out, Framing framing);
 
-/// The upstream's response head for the client, after the policies' on_response ran.
-/// `decoded`: the body is sent without chunk framing (HTTP/1.0 client), so drop
-/// Transfer-Encoding; `close`: announce Connection: close.
-void write_response_head(std::string& out, gateway::Exchange& exchange, bool close, bool decoded);
+/// A response head for the client, after the policies' on_response ran: the standard reason
+/// phrase (never the upstream's), the upstream's fields but its framing, then `framing`;
+/// `close`: announce Connection: close.
+void write_response_head(std::string& out, gateway::Exchange& exchange, Framing framing,
+                         bool close);
+
+/// "<hex size>\r\n" into `out`, which must hold 18 bytes; returns the length written.
+std::size_t write_chunk_size(char* out, std::uint64_t size);
 
 }  // namespace rampart::net

@@ -33,6 +33,7 @@ class IoBuffer {
   std::size_t size() const { return end_ - begin_; }
   bool empty() const { return begin_ == end_; }
   const char* data() const { return data_.get() + begin_; }
+  char* mutable_data() { return data_.get() + begin_; }
   std::string_view view() const { return {data(), size()}; }
   char* write_ptr() { return data_.get() + end_; }
   std::size_t writable() const { return capacity_ - end_; }

@@ -87,14 +87,12 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   exchange.response.status = status;
   exchange.response.reason = {};
   view_->snapshot->pipeline.on_response(exchange);
-  // The same serializer as proxied responses; rampart's own body framing goes last.
+  // The same serializer as proxied responses.
   auto& extra = exchange.response_extra_headers;
   extra += "Content-Type: ";
   extra += content_type;
-  extra += "\r\nContent-Length: ";
-  extra += std::to_string(body.size());
   extra += "\r\n";
-  write_response_head(state_->head, exchange, close, false);
+  write_response_head(state_->head, exchange, Framing::length_of(body.size()), close);
 
   auto& gather = state_->gather;
   gather.clear();
@@ -102,38 +100,32 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   if (exchange.request.verb != http::verb::head && !body.empty()) {
     gather.push_back(asio::buffer(body.data(), body.size()));
   }
-  error_code ec;
-  std::size_t n = write_now(client_, gather, ec);
-  if (!ec && !gather.empty()) {
-    ec = co_await write_rest(client_, gather, n);
-  }
-  wrote_client(ec, n);
+  co_await write_client();
   finish_request(state_->exchange.started);
   in_.consume(std::min(head_bytes_, in_.size()));
   head_bytes_ = 0;
   co_return close ? Outcome::close : Outcome::keep_alive;
 }
 
-void ClientConnection::gather_client_write(std::string_view head,
-                                           const std::vector<std::string_view>& body) {
+Task<bool> ClientConnection::write_client() {
   auto& gather = state_->gather;
-  gather.clear();
-  if (!head.empty()) {
-    gather.push_back(asio::buffer(head.data(), head.size()));
+  error_code ec;
+  state_->exchange.bytes_out += write_now(client_, gather, ec);
+  while (!ec && !gather.empty()) {
+    // A client that stops reading must not hold this connection, nor the upstream's, for
+    // longer than send_timeout without progress (nginx's send_timeout).
+    sending_ = true;
+    send_deadline_ = worker_.coarse_now() + view_->snapshot->config().server.send_timeout;
+    auto [write_ec, n] = co_await client_.async_write_some(buffer_span(gather), use_tuple);
+    sending_ = false;
+    ec = write_ec;
+    state_->exchange.bytes_out += n;
+    consume_buffers(gather, n);
   }
-  for (auto piece : body) {
-    if (!piece.empty()) {
-      gather.push_back(asio::buffer(piece.data(), piece.size()));
-    }
-  }
-}
-
-bool ClientConnection::wrote_client(const error_code& ec, std::size_t n) {
-  state_->exchange.bytes_out += n;
   if (ec) {
     client_gone_ = true;
   }
-  return !ec;
+  co_return !ec;
 }
 
 void ClientConnection::finish_request(Clock::time_point started) {

@@ -1,6 +1,6 @@
-// The proxy step (SPEC §3 step 10) and the 5xx replacement of step 11: the part of
-// ClientConnection that talks to the upstream. Bodies stream through in buffer-sized pieces,
-// forwarded exactly as framed (chunked stays chunked), so nothing is ever buffered whole.
+// The proxy step (SPEC §3 step 10): the part of ClientConnection that talks to the upstream.
+// The upstream connection is taken once the request is ready to go (its body read whole when
+// it fits server.request_buffer: request_body.cpp); the response is relayed by relay.cpp.
 
 #include <array>
 #include <boost/beast/core/string.hpp>
@@ -23,7 +23,6 @@ namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kMaxUpstreamHeadBytes = 64 * 1024;
-constexpr std::size_t kErrorExcerptBytes = 2048;
 // nginx's status for a request the client abandoned before the response: logs only.
 constexpr int kClientClosedRequest = 499;
 
@@ -33,12 +32,6 @@ void ClientConnection::build_upstream_head() {
   const auto& config = view_->snapshot->config();
   write_upstream_head(state_->head, state_->exchange,
                       config.upstreams[state_->exchange.route->upstream_index]);
-}
-
-void ClientConnection::build_response_head(bool close, bool decoded) {
-  state_->exchange.response_extra_headers.clear();
-  view_->snapshot->pipeline.on_response(state_->exchange);
-  write_response_head(state_->head, state_->exchange, close, decoded);
 }
 
 Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index) {
@@ -53,37 +46,6 @@ Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index) 
     upstream_->socket.non_blocking(true, ec);  // for write_now
   }
   co_return ec;
-}
-
-Task<error_code> ClientConnection::stream_request_body(std::size_t initial_body) {
-  // A body larger than what came with the head: relay it piece by piece.
-  in_.consume(initial_body);
-  const auto& config = view_->snapshot->config();
-  while (!state_->request_parser->is_done()) {
-    set_deadline(Deadline::client, config.server.idle_timeout);
-    in_.compact();
-    auto [read_ec, got] =
-        co_await client_.async_read_some(asio::buffer(in_.write_ptr(), in_.writable()), use_tuple);
-    if (read_ec) {
-      client_gone_ = true;
-      co_return read_ec;
-    }
-    in_.commit(got);
-    state_->exchange.bytes_in += got;
-    error_code parse_ec;
-    auto used = state_->request_parser->put(asio::buffer(in_.data(), in_.size()), parse_ec);
-    if (parse_ec && parse_ec != http::error::need_more) {
-      client_gone_ = true;  // a broken body: neither side can continue this exchange
-      co_return parse_ec;
-    }
-    auto [write_ec, written] =
-        co_await asio::async_write(upstream_->socket, asio::buffer(in_.data(), used), use_tuple);
-    if (write_ec) {
-      co_return write_ec;
-    }
-    in_.consume(used);
-  }
-  co_return error_code{};
 }
 
 Task<error_code> ClientConnection::read_response_head(bool just_sent) {
@@ -103,7 +65,13 @@ Task<error_code> ClientConnection::read_response_head(bool just_sent) {
           asio::buffer(out_.data() + response_head_bytes_, out_.size() - response_head_bytes_), ec);
       if (!ec) {
         int status = state_->exchange.response.status;
-        if (status >= 100 && status < 200 && status != 101) {
+        if (status == 101) {
+          // rampart drops Upgrade (hop-by-hop) and never tunnels: a 101 is an upstream
+          // speaking another protocol on this connection, which must not be relayed or pooled.
+          upstream_protocol_error_ = true;
+          co_return make_error_code(http::error::bad_status);
+        }
+        if (status >= 100 && status < 200) {
           // Interim responses (103 Early Hints...) are not relayed: skip to the final one.
           out_.consume(response_head_bytes_);
           out_.compact();
@@ -156,32 +124,42 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
   const auto upstream_index = route.upstream_index;
   auto& upstream_metrics = *view_->upstream_metrics[upstream_index];
   auto& request = state_->exchange.request;
+  auto& parser = *state_->request_parser;
 
-  if (state_->request_parser->expects_continue() && request.has_body) {
-    // The body streams straight on, so tell the client to send it now.
-    request.headers.remove(field::expect);
-    auto [ec, n] = co_await asio::async_write(client_, asio::buffer(kContinue), use_tuple);
-    if (ec) {
-      co_return Outcome::close;
-    }
-  }
   build_upstream_head();
-  // From here on the head is in state_->head: the read buffer may be reused.
+  // From here on the head is in state_->head: the read buffer holds the body from offset 0.
   in_.consume(head_bytes_);
   head_bytes_ = 0;
-  std::size_t initial_body = 0;
+  in_.compact();
+  body_parsed_ = body_decoded_ = 0;
   if (request.has_body) {
-    state_->request_parser->eager(true);
-    error_code ec;
-    initial_body = state_->request_parser->put(asio::buffer(in_.data(), in_.size()), ec);
-    state_->exchange.bytes_in += initial_body;
-    if (ec && ec != http::error::need_more) {
-      co_return co_await answer_problem(
-          Problem::of(ProblemCode::bad_request, "malformed request body framing"));
+    parser.eager(true);
+    parser.collect_decoded(true);
+    if (!parse_body()) {
+      co_return co_await answer_body_failure();
+    }
+    body_started_ = worker_.coarse_now();
+    body_received_ = 0;
+    if (!parser.is_done() && parser.expects_continue()) {
+      // rampart reads the body itself (Expect is not forwarded): ask for it now.
+      state_->gather.assign({asio::buffer(kContinue)});
+      if (!co_await write_client()) {
+        co_return Outcome::close;
+      }
+    }
+    if (!parser.is_done() && !co_await buffer_request_body()) {
+      co_return co_await answer_body_failure();
     }
   }
   // Only a request held whole in memory can be sent again on a fresh connection.
-  const bool replayable = state_->request_parser->is_done();
+  const bool whole = parser.is_done();
+  Framing framing;
+  if (!whole) {
+    framing = request.chunked ? Framing::chunked() : Framing::length_of(*request.content_length);
+  } else if (request.has_body || request.content_length) {
+    framing = Framing::length_of(body_decoded_);
+  }
+  end_upstream_head(state_->head, framing);
 
   for (int attempt = 0;; ++attempt) {
     upstream_started_ = Clock::now();
@@ -203,28 +181,38 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     const bool reused = upstream_->reused;
     set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
     auto& outgoing = state_->gather;
-    outgoing.assign({asio::buffer(state_->head), asio::buffer(in_.data(), initial_body)});
+    outgoing.clear();
+    outgoing.push_back(asio::buffer(state_->head));
+    gather_body(framing);
     std::size_t sent = write_now(upstream_->socket, outgoing, ec);
     // All of it sent now, without waiting: the response is waited for without a read first.
-    bool just_sent = !ec && outgoing.empty() && state_->request_parser->is_done();
+    bool just_sent = !ec && outgoing.empty() && whole;
     if (!ec && !outgoing.empty()) {
       ec = co_await write_rest(upstream_->socket, outgoing, sent);
     }
-    if (!ec && !state_->request_parser->is_done()) {
-      ec = co_await stream_request_body(initial_body);
+    if (!ec && !whole) {
+      ec = co_await stream_request_body(framing);
+      if (!ec && !parser.is_done()) {
+        upstream_.reset();  // the client failed mid-body: this exchange cannot be finished
+        co_return co_await answer_body_failure();
+      }
     }
     if (!ec) {
       set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
       // The sweep starts watching the client if the upstream takes longer than a tick:
       // fast exchanges pay nothing for disconnect detection.
       watch_pending_ = true;
-      watch_retained_bytes_ = replayable ? initial_body : 0;
+      watch_retained_bytes_ = in_.size();
       ec = co_await read_response_head(just_sent);
+    } else if (!upstream_timed_out_ && upstream_->socket.is_open()) {
+      // The upstream stopped taking the body: it may have answered already (a 405 or 413
+      // before reading the body, then a reset). An answer it sent must reach the client.
+      send_failed_ = true;
+      ec = co_await read_response_head(false);
     }
     if (!ec) {
-      if (replayable) {
-        in_.consume(initial_body);
-      }
+      in_.consume(body_parsed_);  // the body is done with; what follows is the next request
+      body_parsed_ = body_decoded_ = 0;
       break;
     }
     const bool nothing_received = out_.empty() && !upstream_protocol_error_;
@@ -235,11 +223,9 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
       finish_request(state_->exchange.started);
       co_return Outcome::close;
     }
-    if (reused && attempt == 0 && replayable && nothing_received && !upstream_timed_out_) {
+    if (reused && attempt == 0 && whole && nothing_received && !upstream_timed_out_) {
+      send_failed_ = false;
       continue;  // the upstream had closed the pooled connection: try once on a new one
-    }
-    if (replayable) {
-      in_.consume(initial_body);  // sent or not, this body is done with
     }
     if (upstream_timed_out_) {
       upstream_metrics.error(observe::UpstreamErrorKind::timeout);
@@ -269,143 +255,8 @@ void ClientConnection::release_upstream(std::size_t upstream_index, bool reusabl
   } else {
     upstream_.reset();
   }
-  // What is left is writing to the client: a client that stops reading is cut off like an
-  // idle one (nginx's send_timeout).
-  set_deadline(Deadline::client, view_->snapshot->config().server.idle_timeout);
-}
-
-Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
-  const auto& config = view_->snapshot->config();
-  const auto& route = config.routes[route_index];
-  auto& upstream_metrics = *view_->upstream_metrics[route.upstream_index];
-  auto& parser = *state_->response_parser;
-
-  if (route.stream) {
-    // A stream outlives the upstream timeout; max_duration bounds it instead.
-    deadline_kind_ = Deadline::stream;
-    deadline_ = state_->exchange.started + route.stream->max_duration;
-  }
-  const bool decoded = state_->exchange.request.version < 11 && parser.chunked();
-  const bool close =
-      closing() || !state_->request_parser->keep_alive() || parser.need_eof() || decoded;
-  build_response_head(close, decoded);
-  out_.consume(response_head_bytes_);
-  parser.eager(true);
-  parser.collect_decoded(decoded);
-
-  bool aborted = false;
-  std::string_view head = state_->head;
-  std::vector<std::string_view>& pieces = parser.pieces();
-  for (;;) {
-    std::size_t used = 0;
-    pieces.clear();
-    if (!out_.empty() && !parser.is_done()) {
-      error_code ec;
-      used = parser.put(asio::buffer(out_.data(), out_.size()), ec);
-      if (ec && ec != http::error::need_more) {
-        upstream_metrics.error(observe::UpstreamErrorKind::protocol);
-        aborted = true;
-        break;
-      }
-      if (!decoded && used > 0) {
-        pieces.push_back(std::string_view(out_.data(), used));
-      }
-    }
-    if (parser.is_done() && upstream_) {
-      // Complete: free the upstream connection and its max_connections slot before the last
-      // write to the client, so the client's next request can have it.
-      release_upstream(route.upstream_index, parser.keep_alive() && out_.size() == used);
-    }
-    if (!head.empty() || !pieces.empty()) {
-      gather_client_write(head, pieces);
-      error_code ec;
-      std::size_t n = write_now(client_, state_->gather, ec);
-      if (!ec && !state_->gather.empty()) {
-        ec = co_await write_rest(client_, state_->gather, n);
-      }
-      head = {};
-      if (!wrote_client(ec, n)) {
-        aborted = true;
-        break;
-      }
-    }
-    out_.consume(used);
-    if (parser.is_done()) {
-      break;
-    }
-    if (out_.writable() == 0) {
-      out_.compact();
-    }
-    auto [ec, n] = co_await upstream_->socket.async_read_some(
-        asio::buffer(out_.write_ptr(), out_.writable()), use_tuple);
-    if (ec == asio::error::eof && parser.need_eof()) {
-      error_code eof_ec;
-      parser.put_eof(eof_ec);
-      break;
-    }
-    if (ec) {
-      if (upstream_timed_out_) {
-        upstream_metrics.error(observe::UpstreamErrorKind::timeout);
-      } else if (!client_gone_ && !stream_expired_) {
-        upstream_metrics.error(observe::UpstreamErrorKind::reset);
-      }
-      aborted = true;
-      break;
-    }
-    out_.commit(n);
-  }
-  if (upstream_) {
-    release_upstream(route.upstream_index, false);
-  }
+  // What is left is writing to the client, under send_timeout (write_client).
   deadline_kind_ = Deadline::none;
-  finish_request(state_->exchange.started);
-  co_return (aborted || close) ? Outcome::close : Outcome::keep_alive;
-}
-
-Task<Outcome> ClientConnection::replace_error_response(std::size_t upstream_index) {
-  auto& parser = *state_->response_parser;
-  const int status = state_->exchange.response.status;
-  out_.consume(response_head_bytes_);
-  parser.eager(true);
-  parser.collect_decoded(true);
-  std::string excerpt;
-  bool failed = false;
-  while (!parser.is_done() && excerpt.size() < kErrorExcerptBytes) {
-    if (!out_.empty()) {
-      error_code ec;
-      parser.pieces().clear();
-      auto used = parser.put(asio::buffer(out_.data(), out_.size()), ec);
-      for (auto piece : parser.pieces()) {
-        excerpt.append(
-            piece.substr(0, kErrorExcerptBytes - std::min(excerpt.size(), kErrorExcerptBytes)));
-      }
-      out_.consume(used);
-      if ((ec && ec != http::error::need_more) || parser.is_done()) {
-        failed = failed || (ec && ec != http::error::need_more);
-        break;
-      }
-    }
-    if (out_.writable() == 0) {
-      out_.compact();
-    }
-    auto [ec, n] = co_await upstream_->socket.async_read_some(
-        asio::buffer(out_.write_ptr(), out_.writable()), use_tuple);
-    if (ec) {
-      failed = true;
-      break;
-    }
-    out_.commit(n);
-  }
-  release_upstream(upstream_index,
-                   !failed && parser.is_done() && parser.keep_alive() && out_.empty());
-  const auto& upstream_name = view_->snapshot->config().upstreams[upstream_index].name;
-  observe::EventLog::write(config::LogLevel::error, "upstream_error", [&](observe::JsonWriter& j) {
-    j.field("request_id", state_->exchange.request_id);
-    j.field("upstream", upstream_name);
-    j.field("status", static_cast<long long>(status));
-    j.field("body", excerpt);
-  });
-  co_return co_await answer_problem(Problem::upstream_error(status));
 }
 
 }  // namespace rampart::net

@@ -12,9 +12,73 @@ using gateway::field;
 
 using namespace http1;
 
+namespace {
+
+/// uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): a reg-name or IPv4 address of
+/// unreserved, pct-encoded and sub-delims characters, or an IP-literal in brackets. Empty is
+/// allowed (RFC 9112 §3.2). Anything else (spaces, "/", "@", a second ":") is refused: a
+/// backend building URLs from Host must not be handed a path or userinfo.
+bool valid_host(std::string_view host) {
+  std::string_view port;
+  if (!host.empty() && host.front() == '[') {
+    auto close = host.find(']');
+    if (close == std::string_view::npos) {
+      return false;
+    }
+    for (char c : host.substr(1, close - 1)) {
+      if (hex_value(c) < 0 && c != ':' && c != '.') {
+        return false;
+      }
+    }
+    port = host.substr(close + 1);
+    if (!port.empty() && port.front() != ':') {
+      return false;
+    }
+  } else {
+    auto colon = host.find(':');
+    port = colon == std::string_view::npos ? std::string_view{} : host.substr(colon);
+    constexpr std::string_view kRegName = "-._~%!$&'()*+,;=";
+    for (char c : host.substr(0, colon)) {
+      bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      if (!alnum && kRegName.find(c) == std::string_view::npos) {
+        return false;
+      }
+    }
+  }
+  if (!port.empty()) {
+    port.remove_prefix(1);  // the ':'
+    if (port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Refusal RequestParser::refusal(const error_code& ec) const {
+  if (uri_too_long_) {
+    return Refusal::uri_too_long;
+  }
+  if (ec == http::error::header_limit) {
+    return Refusal::header_too_large;
+  }
+  if (bad_host_) {
+    return Refusal::host;
+  }
+  if (framing_.connection_names_protected || ec == http::error::bad_content_length ||
+      ec == http::error::multiple_content_length || ec == http::error::bad_transfer_encoding) {
+    return Refusal::smuggling;
+  }
+  return Refusal::malformed;
+}
+
 std::size_t RequestParser::parse_head(const char* first, const char* last, error_code& ec) {
   framing_ = {};
   expect_continue_ = false;
+  bad_host_ = false;
+  host_fields_ = 0;
   RequestLine line;
   const char* p = parse_request_line(first, last, line, ec);
   if (line.target.size() > kMaxUriBytes) {
@@ -34,6 +98,9 @@ std::size_t RequestParser::parse_head(const char* first, const char* last, error
   p = parse_fields(p, last, ec, [this](const FieldLine& field) {
     if (field.id == gateway::field::expect) {
       expect_continue_ = expect_continue_ || iequals(field.value, "100-continue");
+    } else if (field.id == gateway::field::host) {
+      ++host_fields_;
+      bad_host_ = bad_host_ || !valid_host(field.value);
     }
   });
   if (p == nullptr) {
@@ -50,6 +117,15 @@ void RequestParser::finish_head(error_code& ec) {
   framing_.check(ec);
   if (!ec && framing_.transfer_encoding && !framing_.chunked) {
     ec = http::error::bad_transfer_encoding;
+  }
+  if (!ec && framing_.connection_names_protected) {
+    ec = http::error::bad_value;
+  }
+  // RFC 9112 §3.2: exactly one Host in HTTP/1.1, never two. Two Hosts are two different
+  // requests to two different parsers; a missing one leaves the backend to guess.
+  if (!ec && (host_fields_ > 1 || (framing_.http11 && host_fields_ == 0) || bad_host_)) {
+    bad_host_ = true;
+    ec = http::error::bad_value;
   }
   if (ec) {
     return;

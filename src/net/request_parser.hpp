@@ -10,6 +10,8 @@
 
 #include <boost/system/error_code.hpp>
 #include <cstdint>
+#include <string_view>
+#include <vector>
 
 #include "gateway/exchange.hpp"
 #include "net/message_parser.hpp"
@@ -19,19 +21,35 @@ namespace rampart::net {
 /// A longer request target is refused, with uri_too_long() set for a 414.
 constexpr std::size_t kMaxUriBytes = 8 * 1024;
 
+/// Why a request head was refused: the client gets 400 (431, 414), operators the reason.
+enum class Refusal : std::uint8_t {
+  smuggling,  ///< ambiguous framing, or Connection naming a protected field
+  host,       ///< HTTP/1.1 without Host, Host twice, or a Host that is no host[:port]
+  malformed,
+  header_too_large,
+  uri_too_long,
+};
+
 /// Parses one HTTP/1.x request: the head into a RequestHead, then the body framing.
 /// Errors are boost::beast::http::error values, need_more meaning "call again with more".
 class RequestParser : public MessageParser<RequestParser> {
  public:
-  /// The default body limit is Beast's 1 MiB for requests.
-  explicit RequestParser(gateway::RequestHead& head)
-      : MessageParser(1024 * 1024, nullptr), head_(head) {}
+  /// The default body limit is Beast's 1 MiB for requests. `pieces`, when given, receives the
+  /// decoded body pieces once collect_decoded(true) is set.
+  explicit RequestParser(gateway::RequestHead& head,
+                         std::vector<std::string_view>* pieces = nullptr)
+      : MessageParser(1024 * 1024, pieces), head_(head) {}
+
+  /// When set, decoded body pieces (chunk framing removed) are appended to `pieces`.
+  void collect_decoded(bool on) { body_.collect_decoded(on); }
 
   bool keep_alive() const { return fields_keep_alive(); }
-  /// The request has Expect: 100-continue.
-  bool expects_continue() const { return expect_continue_; }
+  /// The request has Expect: 100-continue (ignored in HTTP/1.0, RFC 9110 §10.1.1).
+  bool expects_continue() const { return expect_continue_ && framing_.http11; }
   /// The error was a target longer than kMaxUriBytes.
   bool uri_too_long() const { return uri_too_long_; }
+  /// What the error `ec` that put() gave means for the client.
+  Refusal refusal(const boost::system::error_code& ec) const;
 
  private:
   friend class MessageParser<RequestParser>;
@@ -41,6 +59,8 @@ class RequestParser : public MessageParser<RequestParser> {
   gateway::RequestHead& head_;
   bool expect_continue_ = false;
   bool uri_too_long_ = false;
+  bool bad_host_ = false;
+  int host_fields_ = 0;
 };
 
 }  // namespace rampart::net

@@ -20,6 +20,7 @@ struct RequestState {
   std::optional<RequestParser> request_parser;
   std::optional<ResponseParser> response_parser;
   std::vector<std::string_view> body_pieces;      ///< decoded body pieces, for the response parser
+  std::vector<std::string_view> request_pieces;   ///< decoded request body pieces
   std::string head;                               ///< the serialized head being written
   std::string body;                               ///< rampart's own response bodies
   std::vector<boost::asio::const_buffer> gather;  ///< one gather write to the client

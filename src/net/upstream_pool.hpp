@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -27,6 +28,14 @@ class UpstreamConnection {
   bool reused = false;  ///< served a request before: it may have been closed by the upstream
   std::chrono::steady_clock::time_point idle_since;
 
+  /// Closes the socket and gives back the max_connections slot at once: a connection a
+  /// deadline cut must not keep its slot until the coroutine using it unwinds.
+  void close() {
+    error_code ignored;
+    socket.close(ignored);
+    release_slot();
+  }
+
  private:
   friend class UpstreamPool;
   void release_slot() {
@@ -38,9 +47,14 @@ class UpstreamConnection {
 
   std::shared_ptr<std::atomic<std::size_t>> in_use_;
   bool holds_slot_ = false;
+  std::uint64_t idle_generation_ = 0;  ///< which stay in the pool a watch belongs to
 };
 
-class UpstreamPool {
+/// The idle connections of one upstream in one worker. An idle connection is watched: an
+/// upstream that sends anything on it (stray bytes, a late body after HEAD or 204) or closes
+/// it has it dropped at once, and acquire() checks once more, so a request is never answered
+/// with bytes that belong to no request of its own.
+class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
  public:
   UpstreamPool(asio::io_context& ioc, tcp::endpoint endpoint, std::size_t max_connections,
                std::shared_ptr<std::atomic<std::size_t>> in_use)
@@ -62,7 +76,10 @@ class UpstreamPool {
     while (!fresh && !c && !idle_.empty()) {
       c = std::move(idle_.back());
       idle_.pop_back();
-      if (!c->socket.is_open()) {
+      ++c->idle_generation_;  // its watch, if still pending or queued, no longer applies
+      error_code ignored;
+      c->socket.cancel(ignored);
+      if (!is_quiet(c->socket)) {
         c.reset();
       }
     }
@@ -76,6 +93,7 @@ class UpstreamPool {
     c->release_slot();
     c->reused = true;
     c->idle_since = now;
+    watch(*c);
     idle_.push_back(std::move(c));
   }
   /// Closes connections idle for longer than `max_idle` (the upstream may drop them anyway).
@@ -84,8 +102,17 @@ class UpstreamPool {
     std::erase_if(idle_, [&](const auto& c) { return now - c->idle_since > max_idle; });
   }
   void clear() { idle_.clear(); }
+  std::size_t idle_count() const { return idle_.size(); }
 
  private:
+  /// No byte waiting and not closed by the upstream: one non-blocking peek. The watch alone
+  /// is not enough: the reactor is edge-triggered and a wait does not look at the socket
+  /// first, so bytes that arrived between the response's last read and the watch would go
+  /// unnoticed.
+  static bool is_quiet(Socket& socket);
+  /// Drops the connection from the pool when it becomes readable while idle.
+  void watch(UpstreamConnection& c);
+
   asio::io_context& ioc_;
   tcp::endpoint endpoint_;
   std::size_t max_connections_;

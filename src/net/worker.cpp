@@ -18,7 +18,7 @@ constexpr auto kTick = std::chrono::milliseconds(50);
 constexpr auto kUpstreamIdle = std::chrono::seconds(30);
 // Warm request states kept for reuse; beyond this, a burst's states are freed.
 constexpr std::size_t kMaxFreeStates = 256;
-// Big enough for a 64 KiB read per syscall and for any allowed request head.
+// Big enough for a 64 KiB read per syscall; larger for a larger head or request_buffer.
 constexpr std::size_t kMinBufferBytes = 64 * 1024;
 
 tcp::endpoint to_endpoint(const config::ListenAddress& listen) {
@@ -29,13 +29,13 @@ tcp::endpoint to_endpoint(const config::ListenAddress& listen) {
 
 Worker::Worker(unsigned index, const config::ListenAddress& listen,
                std::shared_ptr<observe::LogSink> log_sink,
-               std::atomic<std::size_t>& total_connections, std::size_t max_header_bytes)
+               std::atomic<std::size_t>& total_connections, std::size_t read_buffer_bytes)
     : index_(index),
       listen_endpoint_(to_endpoint(listen)),
       acceptor_(ioc_.get_executor()),
       tick_(ioc_.get_executor()),
       mailbox_event_(ioc_.get_executor()),
-      buffers_(std::max(kMinBufferBytes, max_header_bytes + 1024)),
+      buffers_(std::max(kMinBufferBytes, read_buffer_bytes)),
       log_(std::move(log_sink)),
       total_connections_(total_connections) {}
 
@@ -158,17 +158,35 @@ Task<void> Worker::accept_loop() {
       co_await backoff.async_wait(use_tuple);
       continue;
     }
-    const auto limit = view_->snapshot->config().server.max_connections;
-    if (total_connections_.fetch_add(1, std::memory_order_relaxed) >= limit) {
-      total_connections_.fetch_sub(1, std::memory_order_relaxed);
-      continue;  // over max_connections: the socket closes as it goes out of scope
+    start_connection(std::move(socket));
+  }
+}
+
+void Worker::start_connection(Socket socket) {
+  const auto limit = view_->snapshot->config().server.max_connections;
+  if (total_connections_.fetch_add(1, std::memory_order_relaxed) >= limit) {
+    total_connections_.fetch_sub(1, std::memory_order_relaxed);
+    return;  // over max_connections: the socket closes as it goes out of scope
+  }
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  open_connections_.fetch_add(1, std::memory_order_relaxed);
+  auto connection = std::make_shared<ClientConnection>(*this, std::move(socket));
+  connections_.push_back(*connection);
+  asio::co_spawn(ioc_, ClientConnection::serve(std::move(connection)), asio::detached);
+}
+
+void Worker::accept_queued() {
+  // Connections the kernel completed but nobody accepted yet would be reset when the
+  // listener closes: their clients may have sent a request already. Take them in now.
+  error_code ec;
+  acceptor_.non_blocking(true, ec);
+  while (!ec && acceptor_.is_open()) {
+    Socket socket(ioc_.get_executor());
+    acceptor_.accept(socket, ec);
+    if (!ec) {
+      start_connection(std::move(socket));
     }
-    error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    open_connections_.fetch_add(1, std::memory_order_relaxed);
-    auto connection = std::make_shared<ClientConnection>(*this, std::move(socket));
-    connections_.push_back(*connection);
-    asio::co_spawn(ioc_, ClientConnection::serve(std::move(connection)), asio::detached);
   }
 }
 
@@ -228,6 +246,7 @@ void Worker::sweep(std::chrono::steady_clock::time_point now) {
 void Worker::begin_drain() {
   send([this] {
     draining_ = true;
+    accept_queued();
     error_code ignored;
     acceptor_.close(ignored);
     for (auto& connection : connections_) {

@@ -54,7 +54,7 @@ class Worker {
  public:
   Worker(unsigned index, const config::ListenAddress& listen,
          std::shared_ptr<observe::LogSink> log_sink, std::atomic<std::size_t>& total_connections,
-         std::size_t max_header_bytes);
+         std::size_t read_buffer_bytes);
   ~Worker();
 
   /// Binds the acceptor (throws std::system_error naming the address on failure).
@@ -94,6 +94,9 @@ class Worker {
 
  private:
   Task<void> accept_loop();
+  void start_connection(Socket socket);
+  /// Accepts what is queued on the listener without waiting (before it closes on drain).
+  void accept_queued();
   Task<void> tick_loop();
   Task<void> mailbox_loop();
   /// Runs `message` on the worker thread; callable from any thread.

@@ -9,17 +9,20 @@ std::size_t write_now(Socket& socket, std::vector<asio::const_buffer>& buffers, 
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
     ec = {};
   }
-  std::size_t left = sent;
+  consume_buffers(buffers, sent);
+  return sent;
+}
+
+void consume_buffers(std::vector<asio::const_buffer>& buffers, std::size_t n) {
   std::size_t done = 0;
-  while (done < buffers.size() && left >= buffers[done].size()) {
-    left -= buffers[done].size();
+  while (done < buffers.size() && n >= buffers[done].size()) {
+    n -= buffers[done].size();
     ++done;
   }
-  if (done < buffers.size() && left > 0) {
-    buffers[done] += left;
+  if (done < buffers.size() && n > 0) {
+    buffers[done] += n;
   }
   buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(done));
-  return sent;
 }
 
 Task<error_code> write_rest(Socket& socket, std::vector<asio::const_buffer>& buffers,

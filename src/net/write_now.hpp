@@ -9,6 +9,9 @@
 
 namespace rampart::net {
 
+/// Drops the first `n` bytes from the front of `buffers`.
+void consume_buffers(std::vector<asio::const_buffer>& buffers, std::size_t n);
+
 /// One non-blocking send of `buffers` on a socket in non-blocking mode. What was sent is
 /// dropped from the front of `buffers`, so an empty `buffers` means all of it went out.
 /// would_block is not an error: nothing was sent, the caller awaits async_write for the rest.

@@ -138,6 +138,7 @@ WorkerMetrics::Copy WorkerMetrics::copy() const {
     copy.upstreams.emplace(name, *m);
   }
   copy.active_connections = active_connections;
+  copy.rejected = rejected;
   return copy;
 }
 
@@ -152,6 +153,9 @@ std::string render_prometheus(const std::vector<WorkerMetrics::Copy>& workers,
       total.upstreams[name].merge(m);
     }
     total.active_connections += w.active_connections;
+    for (std::size_t r = 0; r < kRejectReasons.size(); ++r) {
+      total.rejected[r] += w.rejected[r];
+    }
   }
 
   std::string out;
@@ -188,6 +192,13 @@ std::string render_prometheus(const std::vector<WorkerMetrics::Copy>& workers,
       out += fmt::format("rampart_upstream_errors_total{{upstream=\"{}\",kind=\"{}\"}} {}\n",
                          label_value(name), kUpstreamErrorKinds[k], m.errors[k]);
     }
+  }
+  header(out, "rampart_rejected_requests_total", "counter",
+         "Requests refused before routing, by reason (smuggling, host, path, malformed, "
+         "header_too_large, uri_too_long, body_timeout).");
+  for (std::size_t r = 0; r < kRejectReasons.size(); ++r) {
+    out += fmt::format("rampart_rejected_requests_total{{reason=\"{}\"}} {}\n", kRejectReasons[r],
+                       total.rejected[r]);
   }
   header(out, "rampart_active_connections", "gauge", "Open client connections.");
   out += fmt::format("rampart_active_connections {}\n", total.active_connections);

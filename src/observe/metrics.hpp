@@ -51,6 +51,19 @@ struct UpstreamMetrics {
   void merge(const UpstreamMetrics& other);
 };
 
+/// Why a client's request was refused before routing (rampart_rejected_requests_total).
+enum class RejectReason : std::uint8_t {
+  smuggling,  ///< framing two parsers could read differently, or Connection naming one of ours
+  host,       ///< missing, repeated or malformed Host
+  path,       ///< dot segments, encoded slashes, NUL: a path a backend could read differently
+  malformed,  ///< anything else that is not HTTP/1.1
+  header_too_large,
+  uri_too_long,
+  body_timeout,  ///< the body did not arrive within body_timeout / body_min_rate
+};
+constexpr std::array<std::string_view, 7> kRejectReasons = {
+    "smuggling", "host", "path", "malformed", "header_too_large", "uri_too_long", "body_timeout"};
+
 /// Everything one worker counts. Only its own thread touches it.
 class WorkerMetrics {
  public:
@@ -58,13 +71,17 @@ class WorkerMetrics {
   RouteMetrics& route(const std::string& name);
   UpstreamMetrics& upstream(const std::string& name);
 
+  void reject(RejectReason reason) { ++rejected[static_cast<std::size_t>(reason)]; }
+
   std::int64_t active_connections = 0;
+  std::array<std::uint64_t, kRejectReasons.size()> rejected{};
 
   /// A deep copy for the scraper.
   struct Copy {
     std::map<std::string, RouteMetrics> routes;
     std::map<std::string, UpstreamMetrics> upstreams;
     std::int64_t active_connections = 0;
+    std::array<std::uint64_t, kRejectReasons.size()> rejected{};
   };
   Copy copy() const;
 

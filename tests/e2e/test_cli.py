@@ -177,6 +177,24 @@ class CliTest(E2ETest):
         self.assertIn("authdefault.yaml:", p.stderr)
         self.assertIn("auth", p.stderr)
 
+    def test_control_bytes_in_keys_are_escaped(self):
+        # An unknown key with raw ESC and BEL (an OSC that retitles the terminal), and one
+        # whose ESC and BEL come from YAML's own escapes in a quoted key.
+        text = self.good().replace(
+            "  workers: 1\n",
+            "  workers: 1\n  \x1b]0;pwned\x07: 1\n  \"\\e[2J\\a\": 1\n")
+        path = os.path.join(self.dir, "ctl.yaml")
+        with open(path, "wb") as f:
+            f.write(text.encode())
+        p = subprocess.run([RAMPART_BIN, "check", "-c", path], cwd=self.dir, env=self.env,
+                           capture_output=True, timeout=20)
+        output = p.stdout + p.stderr
+        self.assertEqual(p.returncode, 1, output)
+        bad = sorted({b for b in output if (b < 0x20 and b != 0x0A) or b == 0x7F})
+        self.assertEqual(bad, [], "control bytes reached the terminal: %r" % output)
+        self.assertIn(b"server.\\x1b]0;pwned\\x07: unknown key", p.stderr)
+        self.assertIn(b"server.\\x1b[2J\\x07: unknown key", p.stderr)
+
     def test_missing_file(self):
         p = self.run_cli("check", "-c", os.path.join(self.dir, "nope.yaml"))
         self.assertEqual(p.returncode, 1)

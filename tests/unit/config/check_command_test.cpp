@@ -87,6 +87,17 @@ TEST_F(CheckCommandTest, UnknownEnvIsAUsageError) {
             "rampart check: --env must be production or development, not \"staging\"\n");
 }
 
+TEST_F(CheckCommandTest, ControlBytesFromTheFileAreNeverPrinted) {
+  // Raw ESC and BEL in an unknown key: a terminal would obey them (here, retitle the window).
+  auto path = write("server:\n  \x1b]0;pwned\x07: 1\n" + valid_yaml());
+  auto output = run(path);
+  EXPECT_EQ(output.status, 1);
+  EXPECT_EQ(output.err, path + ":2:3: server.\\x1b]0;pwned\\x07: unknown key; expected one of: " +
+                            "listen, workers, max_connections, max_header_bytes, header_timeout, " +
+                            "idle_timeout, drain_timeout, trusted_proxies, tls, request_buffer, " +
+                            "body_timeout, body_min_rate, send_timeout, allow_encoded_slashes\n");
+}
+
 TEST_F(CheckCommandTest, MissingFile) {
   auto output = run("/nonexistent/rampart.yaml");
   EXPECT_EQ(output.status, 1);

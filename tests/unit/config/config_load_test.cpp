@@ -24,6 +24,11 @@ server:
   idle_timeout: 2m
   drain_timeout: 45s
   trusted_proxies: ["10.0.0.0/8", "192.168.1.7", "fd00::/8"]
+  request_buffer: 8KiB
+  body_timeout: 5s
+  body_min_rate: 512
+  send_timeout: 90s
+  allow_encoded_slashes: true
 admin:
   listen: "127.0.0.1:9999"
   api_key: "k7Qz2mXv9LpR4tYb8NcW3sHd6FgJ1aE5-and-more"
@@ -77,6 +82,11 @@ TEST(ConfigLoadTest, FullConfigFillsEveryField) {
   EXPECT_EQ(c.server.trusted_proxies[1].prefix_length, 32u);
   EXPECT_EQ(c.server.trusted_proxies[2].network.to_string(), "fd00::");
   EXPECT_EQ(c.server.trusted_proxies[2].prefix_length, 8u);
+  EXPECT_EQ(c.server.request_buffer, 8u * 1024);
+  EXPECT_EQ(c.server.body_timeout, 5s);
+  EXPECT_EQ(c.server.body_min_rate, 512u);
+  EXPECT_EQ(c.server.send_timeout, 90s);
+  EXPECT_TRUE(c.server.allow_encoded_slashes);
 
   EXPECT_EQ(c.admin.listen.host, "127.0.0.1");
   EXPECT_EQ(c.admin.listen.port, 9999);
@@ -143,6 +153,11 @@ TEST(ConfigLoadTest, DefaultsForEveryAbsentKey) {
   EXPECT_EQ(c.server.idle_timeout, 60s);
   EXPECT_EQ(c.server.drain_timeout, 30s);
   EXPECT_TRUE(c.server.trusted_proxies.empty());
+  EXPECT_EQ(c.server.request_buffer, 64u * 1024);
+  EXPECT_EQ(c.server.body_timeout, 30s);
+  EXPECT_EQ(c.server.body_min_rate, 1024u);
+  EXPECT_EQ(c.server.send_timeout, 60s);
+  EXPECT_FALSE(c.server.allow_encoded_slashes);
   EXPECT_EQ(c.admin.listen.host, "127.0.0.1");
   EXPECT_EQ(c.admin.listen.port, 9901);
   EXPECT_EQ(c.log.level, LogLevel::info);

@@ -186,6 +186,81 @@ TEST(ConfigRulesTest, TlsIsNotSupportedYet) {
   EXPECT_EQ(result.problems[0].column, 3);
 }
 
+TEST(ConfigRulesTest, RequestBufferAtMostOneMiB) {
+  auto result = with_server("  request_buffer: 1025KiB\n");
+  EXPECT_TRUE(has_only_problem(result, "server.request_buffer", "must be between 0 and 1MiB"));
+  EXPECT_EQ(result.problems[0].to_string(),
+            "test.yaml:2:19: server.request_buffer: must be between 0 and 1MiB");
+  // 0 (never buffer) and the maximum itself are accepted.
+  EXPECT_EQ(with_server("  request_buffer: 0\n").config->server.request_buffer, 0u);
+  EXPECT_EQ(with_server("  request_buffer: 1MiB\n").config->server.request_buffer, 1024u * 1024);
+}
+
+TEST(ConfigRulesTest, RequestBufferMustBeASize) {
+  EXPECT_TRUE(has_only_problem(with_server("  request_buffer: [64KiB]\n"), "server.request_buffer",
+                               "expected a size like 16KiB, got a list"));
+  EXPECT_TRUE(has_only_problem(with_server("  request_buffer: 64KB\n"), "server.request_buffer",
+                               "unknown size unit \"KB\"; use KiB, MiB or GiB"));
+}
+
+TEST(ConfigRulesTest, BodyTimeoutGreaterThanZero) {
+  EXPECT_TRUE(has_only_problem(with_server("  body_timeout: 0ms\n"), "server.body_timeout",
+                               "must be greater than 0"));
+}
+
+TEST(ConfigRulesTest, BodyTimeoutMustBeADuration) {
+  EXPECT_TRUE(has_only_problem(with_server("  body_timeout: 30\n"), "server.body_timeout",
+                               "a bare number has no unit, write e.g. 30s or 30ms"));
+  EXPECT_TRUE(has_only_problem(with_server("  body_timeout: {s: 30}\n"), "server.body_timeout",
+                               "expected a duration like 30s, got a mapping"));
+}
+
+TEST(ConfigRulesTest, BodyMinRateAtMostOneGiB) {
+  EXPECT_TRUE(has_only_problem(with_server("  body_min_rate: 2GiB\n"), "server.body_min_rate",
+                               "must be between 0 and 1GiB"));
+  // 0 (no minimum rate) and the maximum itself are accepted.
+  EXPECT_EQ(with_server("  body_min_rate: 0\n").config->server.body_min_rate, 0u);
+  EXPECT_EQ(with_server("  body_min_rate: 1GiB\n").config->server.body_min_rate,
+            std::size_t{1} << 30);
+}
+
+TEST(ConfigRulesTest, BodyMinRateMustBeASize) {
+  EXPECT_TRUE(has_only_problem(with_server("  body_min_rate: 1KiB/s\n"), "server.body_min_rate",
+                               "unknown size unit \"KiB/s\"; expected B, KiB, MiB or GiB"));
+  EXPECT_TRUE(has_only_problem(with_server("  body_min_rate: -1\n"), "server.body_min_rate",
+                               "must not be negative"));
+}
+
+TEST(ConfigRulesTest, SendTimeoutGreaterThanZero) {
+  EXPECT_TRUE(has_only_problem(with_server("  send_timeout: 0s\n"), "server.send_timeout",
+                               "must be greater than 0"));
+}
+
+TEST(ConfigRulesTest, SendTimeoutMustBeADuration) {
+  EXPECT_TRUE(has_only_problem(with_server("  send_timeout:\n"), "server.send_timeout",
+                               "expected a duration like 30s, got nothing"));
+}
+
+TEST(ConfigRulesTest, AllowEncodedSlashesMustBeTrueOrFalse) {
+  auto result = with_server("  allow_encoded_slashes: yes\n");
+  EXPECT_TRUE(has_only_problem(result, "server.allow_encoded_slashes", "expected true or false"));
+  EXPECT_EQ(result.problems[0].to_string(),
+            "test.yaml:2:26: server.allow_encoded_slashes: expected true or false");
+  EXPECT_TRUE(has_only_problem(with_server("  allow_encoded_slashes: [true]\n"),
+                               "server.allow_encoded_slashes",
+                               "expected true or false, got a list"));
+}
+
+TEST(ConfigRulesTest, NewServerKeysAreKnownToTheSpeller) {
+  EXPECT_TRUE(has_only_problem(with_server("  body_timout: 5s\n"), "server.body_timout",
+                               "unknown key; did you mean \"body_timeout\"?"));
+  EXPECT_TRUE(has_only_problem(with_server("  allow_encoded_slash: true\n"),
+                               "server.allow_encoded_slash",
+                               "unknown key; did you mean \"allow_encoded_slashes\"?"));
+  EXPECT_TRUE(has_only_problem(with_server("  sendtimeout: 5s\n"), "server.sendtimeout",
+                               "unknown key; did you mean \"send_timeout\"?"));
+}
+
 // ---- admin: ---------------------------------------------------------------------------------
 
 TEST(ConfigRulesTest, MissingAdminSection) {

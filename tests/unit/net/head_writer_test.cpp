@@ -30,10 +30,60 @@ TEST(HeadWriter, UpstreamHeadDropsHopByHopAndSetsForwarding) {
   upstream.host_header = "127.0.0.1:8000";
   std::string out;
   write_upstream_head(out, ex, upstream);
+  end_upstream_head(out, Framing::length_of(3));
   EXPECT_EQ(out,
-            "POST /api?q=1 HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Length: 3\r\nX-Keep: yes\r\n"
+            "POST /api?q=1 HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nX-Keep: yes\r\n"
             "X-Rampart-Identity: ip:127.0.0.1\r\nX-Forwarded-For: 127.0.0.1\r\n"
-            "X-Forwarded-Proto: http\r\nX-Request-ID: r1\r\n\r\n");
+            "X-Forwarded-Proto: http\r\nX-Request-ID: r1\r\nContent-Length: 3\r\n\r\n");
+}
+
+TEST(HeadWriter, UpstreamFramingIsRampartsNeverTheClients) {
+  // "Content-Length: 5, 5", a second Content-Length, "Transfer-Encoding: chunked," and
+  // Expect: none of the client's framing fields reaches the upstream; rampart writes its own.
+  gateway::Exchange ex;
+  ex.request.method = "POST";
+  ex.request.target = "/";
+  ex.request.headers.add(field::content_length, "Content-Length", "5, 5");
+  ex.request.headers.add(field::content_length, "content-length", "5");
+  ex.request.headers.add(field::transfer_encoding, "Transfer-Encoding", "chunked,");
+  ex.request.headers.add(field::expect, "Expect", "100-continue");
+  ex.forwarded_for = "127.0.0.1";
+  ex.identity = "ip:127.0.0.1";
+  config::UpstreamConfig upstream;
+  upstream.host_header = "up";
+  for (auto [framing, line] : {std::pair{Framing::length_of(5), "Content-Length: 5\r\n"},
+                               std::pair{Framing::chunked(), "Transfer-Encoding: chunked\r\n"},
+                               std::pair{Framing{}, ""}}) {
+    std::string out;
+    write_upstream_head(out, ex, upstream);
+    end_upstream_head(out, framing);
+    EXPECT_EQ(out, std::string("POST / HTTP/1.1\r\nHost: up\r\n"
+                               "X-Rampart-Identity: ip:127.0.0.1\r\nX-Forwarded-For: 127.0.0.1\r\n"
+                               "X-Forwarded-Proto: http\r\n") +
+                       line + "\r\n");
+  }
+}
+
+TEST(HeadWriter, ResponseHeadHasStandardReasonAndRampartsFraming) {
+  gateway::Exchange ex;
+  ex.response.status = 200;
+  ex.response.reason = "Leaked /srv/app/secret.py password=x";
+  ex.response.headers.add(field::connection, "Connection", "Content-Length");
+  ex.response.headers.add(field::content_length, "Content-Length", "5");
+  ex.response.headers.add(field::transfer_encoding, "Transfer-Encoding", "chunked");
+  std::string out;
+  write_response_head(out, ex, Framing::length_of(5), false);
+  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+  write_response_head(out, ex, Framing::chunked(), false);
+  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+}
+
+TEST(HeadWriter, ChunkSizeLine) {
+  char line[24];
+  EXPECT_EQ(std::string_view(line, write_chunk_size(line, 0)), "0\r\n");
+  EXPECT_EQ(std::string_view(line, write_chunk_size(line, 0x1a2b)), "1a2b\r\n");
+  EXPECT_EQ(std::string_view(line, write_chunk_size(line, ~std::uint64_t{0})),
+            "ffffffffffffffff\r\n");
 }
 
 TEST(HeadWriter, ResponseHeadForHttp10ClientDropsChunkedFraming) {
@@ -46,7 +96,7 @@ TEST(HeadWriter, ResponseHeadForHttp10ClientDropsChunkedFraming) {
   ex.response.headers.fields().back().removed = true;
   ex.response_extra_headers = "X-Request-ID: r\r\n";
   std::string out;
-  write_response_head(out, ex, true, true);
+  write_response_head(out, ex, Framing{}, true);
   EXPECT_EQ(out,
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Request-ID: r\r\n"
             "Connection: close\r\n\r\n");

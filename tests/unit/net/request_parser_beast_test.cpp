@@ -90,7 +90,7 @@ TEST(RequestParserVsBeast, ValidRequestsReadTheSame) {
     std::size_t trailers = 0;  // Beast adds trailer fields to the message; rampart doesn't
   };
   const Case cases[] = {
-      {"GET / HTTP/1.1\r\n\r\n"},
+      {"GET / HTTP/1.1\r\nHost: h\r\n\r\n"},
       {"GET /index.html HTTP/1.0\r\n\r\n"},
       {"GET /api/v1/users/42?expand=teams HTTP/1.1\r\nHost: api.example.com\r\n"
        "User-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept: application/json\r\n"
@@ -98,35 +98,43 @@ TEST(RequestParserVsBeast, ValidRequestsReadTheSame) {
        "Authorization: Bearer abc.def.ghi\r\nCookie: a=1; b=2\r\nConnection: keep-alive\r\n\r\n"},
       {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
        "Content-Length: 11\r\n\r\n{\"ok\":true}"},
-      {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\n\r\n"},
-      {"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"},
-      {"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n"},
-      {"PUT /u HTTP/1.1\r\nTransfer-Encoding: "
+      {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nHost: "
+       "h\r\n\r\n"},
+      {"POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"},
+      {"POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET / "
+       "HTTP/1.1\r\nHost: h\r\n\r\n"},
+      {"PUT /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
        "chunked\r\n\r\n3;a=b;c=\"d;e\"\r\nabc\r\n0;z\r\n\r\n"},
-      {"PUT /u HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\nA\r\n0123456789\r\n000\r\n\r\n"},
-      {"PUT /u HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"},
-      {"PUT /u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nX-T: 1\r\n\r\n", 1},
-      {"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n"},
-      {"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc"},
-      {"POST / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\nabc"},
-      {"POST / HTTP/1.1\r\nContent-Length: 003\r\n\r\nabc"},
+      {"PUT /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+       "Chunked\r\n\r\nA\r\n0123456789\r\n000\r\n\r\n"},
+      {"PUT /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"},
+      {"PUT /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nX-T: "
+       "1\r\n\r\n",
+       1},
+      {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"},
+      {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc"},
+      {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 3\r\n\r\nabc"},
+      {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 003\r\n\r\nabc"},
       {"POST / HTTP/1.0\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nhi"},
       {"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"},
-      {"GET / HTTP/1.1\r\nConnection: close\r\n\r\n"},
-      {"GET / HTTP/1.1\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n\r\n"},
-      {"GET / HTTP/1.1\r\nProxy-Connection: close\r\n\r\n"},
+      {"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"},
+      {"GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n\r\n"},
+      {"GET / HTTP/1.1\r\nHost: h\r\nProxy-Connection: close\r\n\r\n"},
       {"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"},
       {"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"},
       {"GET http://example.com/a?b HTTP/1.1\r\nHost: example.com\r\n\r\n"},
-      {"DELETE /a%20b?c=%2F&d=[1]{2}|^`\\ HTTP/1.1\r\n\r\n"},
-      {"PATCH /\xc3\xa9\xff HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"},
-      {"PROPFIND /dav HTTP/1.1\r\nDepth: 1\r\n\r\n"},
-      {"BREW /pot HTTP/1.1\r\n\r\n"},
-      {"get /lower HTTP/1.1\r\n\r\n"},
-      {"HEAD / HTTP/1.1\r\nX-Empty:\r\nX-Also-Empty: \t \r\nX-A:  a  b \t\r\nX-B:\tc\r\n\r\n"},
+      {"DELETE /a%20b?c=%2F&d=[1]{2}|^`\\ HTTP/1.1\r\nHost: h\r\n\r\n"},
+      {"PATCH /\xc3\xa9\xff HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx"},
+      {"PROPFIND /dav HTTP/1.1\r\nHost: h\r\nDepth: 1\r\n\r\n"},
+      {"BREW /pot HTTP/1.1\r\nHost: h\r\n\r\n"},
+      {"get /lower HTTP/1.1\r\nHost: h\r\n\r\n"},
+      {"HEAD / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Also-Empty: \t \r\nX-A:  a  b "
+       "\t\r\nX-B:\tc\r\n\r\n"},
       {"GET / HTTP/1.1\r\nx-custom-thing: v\r\nX!#$%&'*+-.^_`|~: w\r\nhost: lower\r\n\r\n"},
-      {"GET / HTTP/1.1\r\nX-V: \xff\xfe \x80\r\nExpect: 100-continue\r\nTE: trailers\r\n\r\n"},
-      {"PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n\0\x01\r\n"sv},
+      {"GET / HTTP/1.1\r\nHost: h\r\nX-V: \xff\xfe \x80\r\nExpect: 100-continue\r\nTE: "
+       "trailers\r\n\r\n"},
+      {"PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n\0\x01\r\n"sv},
   };
   for (const auto& c : cases) {
     auto rampart = parse_with_rampart(c.text);
@@ -151,19 +159,20 @@ TEST(RequestParserVsBeast, ValidRequestsReadTheSame) {
 TEST(RequestParserVsBeast, DeliberateDifferences) {
   // Requests Beast accepts and rampart refuses: each is framed differently by some parser in
   // front of or behind the gateway, so it is refused rather than guessed at.
-  for (auto text : {
-           // obs-fold: Beast unfolds it into one value
-           "GET / HTTP/1.1\r\nX-A: b\r\n c\r\n\r\n"sv,
-           // Transfer-Encoding that isn't only chunked last, then Content-Length: Beast takes
-           // the length
-           "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nContent-Length: 1\r\n\r\nx"sv,
-           // chunked twice in one field: Beast reads it as chunked (twice in two: both refuse)
-           "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"sv,
-           // a coding with parameters: Beast ignores them
-           "POST / HTTP/1.1\r\nTransfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n"sv,
-           // obs-fold in a trailer
-           "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-A: b\r\n c\r\n\r\n"sv,
-       }) {
+  for (
+      auto text : {
+          // obs-fold: Beast unfolds it into one value
+          "GET / HTTP/1.1\r\nHost: h\r\nX-A: b\r\n c\r\n\r\n"sv,
+          // Transfer-Encoding that isn't only chunked last, then Content-Length: Beast takes
+          // the length
+          "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\nContent-Length: 1\r\n\r\nx"sv,
+          // chunked twice in one field: Beast reads it as chunked (twice in two: both refuse)
+          "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"sv,
+          // a coding with parameters: Beast ignores them
+          "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n"sv,
+          // obs-fold in a trailer
+          "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-A: b\r\n c\r\n\r\n"sv,
+      }) {
     auto beast = parse_with_beast(text);
     EXPECT_TRUE(!beast.ec || beast.ec == http::error::need_more) << text << beast.ec.message();
     EXPECT_TRUE(parse_with_rampart(text).ec) << text;
@@ -182,28 +191,30 @@ TEST(RequestParserVsBeast, DeliberateDifferences) {
 }
 
 TEST(RequestParserVsBeast, BothRefuse) {
-  for (auto text : {
-           "GET / HTTP/2.0\r\n\r\n"sv,
-           "GET / HTTP/1.2\r\n\r\n"sv,
-           "GET / HTTP/0.9\r\n\r\n"sv,
-           "GET /\r\n\r\n"sv,
-           "GET  / HTTP/1.1\r\n\r\n"sv,
-           "\r\nGET / HTTP/1.1\r\n\r\n"sv,
-           "GET / HTTP/1.1\n\r\n"sv,
-           "GET /a\tb HTTP/1.1\r\n\r\n"sv,
-           "GET / HTTP/1.1\r\nX-A : b\r\n\r\n"sv,
-           "GET / HTTP/1.1\r\nX-A: b\n\r\n"sv,
-           "GET / HTTP/1.1\r\nX-A: b\0\r\n\r\n"sv,
-           "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"sv,
-           "POST / HTTP/1.1\r\nContent-Length: 1,2\r\n\r\n"sv,
-           "POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"sv,
-           "POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\nx"sv,
-           "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n"sv,
-           "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nz\r\n"sv,
-           "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
-           "0\r\n\r\n"sv,
-           "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n0\r\n\r\n"sv,
-       }) {
+  for (
+      auto text : {
+          "GET / HTTP/2.0\r\n\r\n"sv,
+          "GET / HTTP/1.2\r\n\r\n"sv,
+          "GET / HTTP/0.9\r\n\r\n"sv,
+          "GET /\r\n\r\n"sv,
+          "GET  / HTTP/1.1\r\nHost: h\r\n\r\n"sv,
+          "\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n"sv,
+          "GET / HTTP/1.1\n\r\n"sv,
+          "GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n"sv,
+          "GET / HTTP/1.1\r\nHost: h\r\nX-A : b\r\n\r\n"sv,
+          "GET / HTTP/1.1\r\nHost: h\r\nX-A: b\n\r\n"sv,
+          "GET / HTTP/1.1\r\nHost: h\r\nX-A: b\0\r\n\r\n"sv,
+          "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"sv,
+          "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1,2\r\n\r\n"sv,
+          "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n"sv,
+          "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +1\r\n\r\nx"sv,
+          "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n"sv,
+          "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nz\r\n"sv,
+          "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+          "chunked\r\n\r\n"
+          "0\r\n\r\n"sv,
+          "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n0\r\n\r\n"sv,
+      }) {
     auto beast = parse_with_beast(text);
     auto rampart = parse_with_rampart(text);
     EXPECT_TRUE(beast.ec && beast.ec != http::error::need_more) << text;

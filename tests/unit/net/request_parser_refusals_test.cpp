@@ -88,19 +88,19 @@ TEST(RequestParserRefusals, RepeatedContentLengthIsOneLength) {
 
 TEST(RequestParserRefusals, BadRequestLines) {
   const Case cases[] = {
-      {"\r\nGET / HTTP/1.1\r\n\r\n", error::bad_method},
-      {" GET / HTTP/1.1\r\n\r\n", error::bad_method},
-      {"GET  / HTTP/1.1\r\n\r\n", error::bad_target},
-      {"GET\t/ HTTP/1.1\r\n\r\n", error::bad_method},
-      {"G(T / HTTP/1.1\r\n\r\n", error::bad_method},
+      {"\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", error::bad_method},
+      {" GET / HTTP/1.1\r\nHost: h\r\n\r\n", error::bad_method},
+      {"GET  / HTTP/1.1\r\nHost: h\r\n\r\n", error::bad_target},
+      {"GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n", error::bad_method},
+      {"G(T / HTTP/1.1\r\nHost: h\r\n\r\n", error::bad_method},
       {"GET\r\n\r\n", error::bad_method},
       {"HELLO\r\n\r\n", error::bad_method},
       {"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", error::bad_method},
-      {"GET / x HTTP/1.1\r\n\r\n", error::bad_version},
-      {"GET /a b HTTP/1.1\r\n\r\n", error::bad_version},
-      {"GET /a\tb HTTP/1.1\r\n\r\n", error::bad_target},
-      {"GET /a\x7f HTTP/1.1\r\n\r\n", error::bad_target},
-      {"GET /a\0 HTTP/1.1\r\n\r\n"sv, error::bad_target},
+      {"GET / x HTTP/1.1\r\nHost: h\r\n\r\n", error::bad_version},
+      {"GET /a b HTTP/1.1\r\nHost: h\r\n\r\n", error::bad_version},
+      {"GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n", error::bad_target},
+      {"GET /a\x7f HTTP/1.1\r\nHost: h\r\n\r\n", error::bad_target},
+      {"GET /a\0 HTTP/1.1\r\nHost: h\r\n\r\n"sv, error::bad_target},
       {"GET /a\r\n\r\n", error::bad_target},
       {"GET /a\n\r\n", error::bad_target},
       {"GET / HTTP/1.1 \r\n\r\n", error::bad_version},
@@ -114,7 +114,7 @@ TEST(RequestParserRefusals, BadRequestLines) {
       {"GET /\r\n\r\n", error::bad_target},
       {"GET / HTTP/1.1\n\r\n", error::bad_line_ending},
       {"GET / HTTP/1.1\rX\r\n\r\n", error::bad_line_ending},
-      {"GET / HTTP/1.1\r\n\n", error::bad_line_ending},
+      {"GET / HTTP/1.1\r\nHost: h\r\n\n", error::bad_line_ending},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(request_error(c.text), c.code) << c.text;

@@ -75,7 +75,7 @@ TEST(RequestParser, RejectsTransferEncodingThatDoesNotEndInChunked) {
 }
 
 TEST(RequestParser, HeaderLimitAndUriLimit) {
-  std::string big = "GET / HTTP/1.1\r\nX-A: " + std::string(5000, 'a') + "\r\n\r\n";
+  std::string big = "GET / HTTP/1.1\r\nHost: h\r\nX-A: " + std::string(5000, 'a') + "\r\n\r\n";
   EXPECT_EQ(parse(big, 4096).ec, error::header_limit);
   EXPECT_FALSE(parse(big, big.size()).ec);
   EXPECT_EQ(parse(big, big.size() - 1).ec, error::header_limit);
@@ -83,7 +83,8 @@ TEST(RequestParser, HeaderLimitAndUriLimit) {
   auto r = parse(long_uri, 64 * 1024);
   EXPECT_TRUE(r.ec);
   EXPECT_TRUE(r.uri_too_long);
-  std::string longest = "GET /" + std::string(kMaxUriBytes - 1, 'a') + " HTTP/1.1\r\n\r\n";
+  std::string longest =
+      "GET /" + std::string(kMaxUriBytes - 1, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n";
   EXPECT_FALSE(parse(longest, 64 * 1024).ec);
   // Too long is too long whatever follows, even before the rest of the head is there.
   for (std::string_view rest : {" HTTP/9.9\r\n\r\n", " HTTP/1.1\r\nHost"}) {
@@ -104,7 +105,7 @@ TEST(RequestParser, IncompleteHeadNeedsMoreAndConsumesNothing) {
 TEST(RequestParser, WithoutEagerStopsAfterTheHead) {
   gateway::RequestHead head;
   RequestParser parser(head);
-  std::string head_text = "PUT /x HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
+  std::string head_text = "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n";
   std::string text = head_text + "hello";
   error_code ec;
   EXPECT_EQ(parser.put(boost::asio::buffer(text), ec), head_text.size());
@@ -122,8 +123,9 @@ TEST(RequestParser, WithoutEagerStopsAfterTheHead) {
 }
 
 TEST(RequestParser, NoBodyWithoutContentLengthOrTransferEncoding) {
-  for (std::string_view text : {"POST /x HTTP/1.1\r\n\r\nGET", "GET / HTTP/1.0\r\n\r\nGET",
-                                "POST /x HTTP/1.1\r\nContent-Length: 0\r\n\r\nGET"}) {
+  for (std::string_view text :
+       {"POST /x HTTP/1.1\r\nHost: h\r\n\r\nGET", "GET / HTTP/1.0\r\n\r\nGET",
+        "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\nGET"}) {
     auto r = parse(text);
     ASSERT_FALSE(r.ec) << text;
     EXPECT_EQ(r.used, text.size() - 3) << text;
@@ -141,18 +143,19 @@ TEST(RequestParser, MethodsVersionsAndTargets) {
   EXPECT_EQ(r.head.verb, http::verb::propfind);
   EXPECT_EQ(r.head.version, 10);
   EXPECT_EQ(r.head.target, "*");
-  auto custom = parse("X-My_Method! /a/b?c=d?e HTTP/1.1\r\n\r\n");
+  auto custom = parse("X-My_Method! /a/b?c=d?e HTTP/1.1\r\nHost: h\r\n\r\n");
   ASSERT_FALSE(custom.ec);
   EXPECT_EQ(custom.head.verb, http::verb::unknown);
   EXPECT_EQ(custom.head.method, "X-My_Method!");
   EXPECT_EQ(custom.head.path, "/a/b");
-  auto lower = parse("get / HTTP/1.1\r\n\r\n");  // methods are case-sensitive
+  auto lower = parse("get / HTTP/1.1\r\nHost: h\r\n\r\n");  // methods are case-sensitive
   ASSERT_FALSE(lower.ec);
   EXPECT_EQ(lower.head.verb, http::verb::unknown);
-  auto utf8 = parse("GET /caf\xc3\xa9?q=\xff HTTP/1.1\r\n\r\n");  // obs-text, as Beast
+  auto utf8 = parse("GET /caf\xc3\xa9?q=\xff HTTP/1.1\r\nHost: h\r\n\r\n");  // obs-text, as Beast
   ASSERT_FALSE(utf8.ec);
   EXPECT_EQ(utf8.head.path, "/caf\xc3\xa9");
-  auto absolute = parse("GET http://example.com/x HTTP/1.1\r\n\r\n");  // the connection says 400
+  auto absolute =
+      parse("GET http://example.com/x HTTP/1.1\r\nHost: h\r\n\r\n");  // the connection says 400
   ASSERT_FALSE(absolute.ec);
   EXPECT_EQ(absolute.head.target, "http://example.com/x");
 }
@@ -160,8 +163,8 @@ TEST(RequestParser, MethodsVersionsAndTargets) {
 TEST(RequestParser, KeepAlive) {
   auto keep_alive = [](std::string_view version, std::string_view fields) {
     RequestFeeder feeder(512);
-    auto ec = feeder.arrive("POST / HTTP/" + std::string(version) + "\r\n" + std::string(fields) +
-                            "\r\n0\r\n\r\n");
+    auto ec = feeder.arrive("POST / HTTP/" + std::string(version) + "\r\nHost: h\r\n" +
+                            std::string(fields) + "\r\n0\r\n\r\n");
     EXPECT_FALSE(ec) << version << " " << fields << ": " << ec.message();
     return feeder.parser().keep_alive();
   };
@@ -186,10 +189,12 @@ TEST(RequestParser, ExpectContinue) {
     EXPECT_EQ(feeder.arrive(text), error::need_more) << text;
     return feeder.parser().expects_continue();
   };
-  EXPECT_TRUE(expects("PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n"));
-  EXPECT_TRUE(expects("PUT / HTTP/1.1\r\nexpect:  100-Continue \r\nContent-Length: 1\r\n\r\n"));
-  EXPECT_FALSE(expects("PUT / HTTP/1.1\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\n"));
-  EXPECT_FALSE(expects("PUT / HTTP/1.1\r\nContent-Length: 1\r\n\r\n"));
+  EXPECT_TRUE(
+      expects("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n"));
+  EXPECT_TRUE(
+      expects("PUT / HTTP/1.1\r\nHost: h\r\nexpect:  100-Continue \r\nContent-Length: 1\r\n\r\n"));
+  EXPECT_FALSE(expects("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\n"));
+  EXPECT_FALSE(expects("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\n"));
 }
 
 TEST(RequestParser, BodyLimit) {
@@ -204,15 +209,17 @@ TEST(RequestParser, BodyLimit) {
     parser.put(boost::asio::buffer(text.data(), text.size()), ec);
     return ec;
   };
-  EXPECT_FALSE(parse_with_limit("PUT / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 5));
-  EXPECT_EQ(parse_with_limit("PUT / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 4),
+  EXPECT_FALSE(parse_with_limit("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello", 5));
+  EXPECT_EQ(parse_with_limit("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello", 4),
             error::body_limit);
-  EXPECT_EQ(parse_with_limit("PUT / HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n", boost::none),
-            error::body_limit);  // Beast's default: 1 MiB
-  EXPECT_EQ(parse_with_limit("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"
-                             "3\r\ndef\r\n0\r\n\r\n",
-                             5),
-            error::body_limit);
+  EXPECT_EQ(
+      parse_with_limit("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 1048577\r\n\r\n", boost::none),
+      error::body_limit);  // Beast's default: 1 MiB
+  EXPECT_EQ(
+      parse_with_limit("PUT / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"
+                       "3\r\ndef\r\n0\r\n\r\n",
+                       5),
+      error::body_limit);
 }
 
 }  // namespace

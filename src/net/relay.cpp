@@ -1,0 +1,204 @@
+// The response on its way back (SPEC §3 steps 10-11): relayed as it arrives, in framing
+// rampart writes from the parsed message (a Content-Length, or chunks of its own), or, for an
+// upstream 5xx, replaced by a problem body.
+
+#include <boost/beast/http/error.hpp>
+#include <cstring>
+
+#include "net/client_connection.hpp"
+#include "net/head_writer.hpp"
+#include "observe/log.hpp"
+
+namespace rampart::net {
+
+using gateway::Problem;
+using Outcome = ClientConnection::Outcome;
+
+namespace {
+
+constexpr std::size_t kErrorExcerptBytes = 2048;
+constexpr std::string_view kChunkEnd = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+/// Moves decoded pieces, which lie in order within [base, ...), down to one run at `base`.
+std::size_t gather_in_place(char* base, const std::vector<std::string_view>& pieces) {
+  std::size_t n = 0;
+  for (auto piece : pieces) {
+    if (piece.data() != base + n) {
+      std::memmove(base + n, piece.data(), piece.size());
+    }
+    n += piece.size();
+  }
+  return n;
+}
+
+}  // namespace
+
+void ClientConnection::build_response_head(Framing framing, bool close) {
+  state_->exchange.response_extra_headers.clear();
+  view_->snapshot->pipeline.on_response(state_->exchange);
+  write_response_head(state_->head, state_->exchange, framing, close);
+}
+
+Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
+  const auto& config = view_->snapshot->config();
+  const auto& route = config.routes[route_index];
+  auto& upstream_metrics = *view_->upstream_metrics[route.upstream_index];
+  auto& parser = *state_->response_parser;
+  const int status = state_->exchange.response.status;
+
+  if (route.stream) {
+    // A stream outlives the upstream timeout; max_duration bounds it instead.
+    deadline_kind_ = Deadline::stream;
+    deadline_ = state_->exchange.started + route.stream->max_duration;
+  }
+  // The framing the client gets, from what was parsed (RFC 9110 §8.6, §9.3.2, §15.4.5).
+  const bool bodyless =
+      state_->exchange.request.verb == http::verb::head || status == 204 || status == 304;
+  const bool http10_client = state_->exchange.request.version < 11;
+  Framing framing;
+  if (status == 204) {
+    framing = {};
+  } else if (parser.chunked()) {
+    framing = (http10_client && !bodyless) ? Framing{} : Framing::chunked();
+  } else if (auto length = parser.content_length()) {
+    framing = Framing::length_of(*length);
+  }
+  const bool decode = parser.chunked() && !bodyless;
+  const bool rechunk = decode && framing.kind == Framing::Kind::chunked;
+  // Close after a body that ends at the upstream's close or at ours (HTTP/1.0, chunked), and
+  // after a request body that was not read to its end (the upstream answered early).
+  const bool close = closing() || !state_->request_parser->keep_alive() ||
+                     !state_->request_parser->is_done() || parser.need_eof() ||
+                     (decode && !rechunk);
+  build_response_head(framing, close);
+  out_.consume(response_head_bytes_);
+  parser.eager(true);
+  parser.collect_decoded(decode);
+
+  bool aborted = false;
+  bool head_sent = false;
+  auto& gather = state_->gather;
+  for (;;) {
+    std::size_t used = 0;
+    std::size_t body_bytes = 0;
+    if (!out_.empty() && !parser.is_done()) {
+      error_code ec;
+      parser.pieces().clear();
+      used = parser.put(asio::buffer(out_.data(), out_.size()), ec);
+      if (ec && ec != http::error::need_more) {
+        upstream_metrics.error(observe::UpstreamErrorKind::protocol);
+        aborted = true;
+        break;
+      }
+      body_bytes = decode ? gather_in_place(out_.mutable_data(), parser.pieces()) : used;
+    }
+    if (parser.is_done() && upstream_) {
+      // Complete: free the upstream connection and its max_connections slot before the last
+      // write to the client, so the client's next request can have it. Bytes beyond the
+      // response (a body after HEAD or 204, anything at all) mean it cannot be trusted again.
+      release_upstream(route.upstream_index,
+                       parser.keep_alive() && !send_failed_ && out_.size() == used);
+    }
+    gather.clear();
+    if (!head_sent) {
+      gather.push_back(asio::buffer(state_->head));
+      head_sent = true;
+    }
+    if (body_bytes > 0) {
+      if (rechunk) {
+        auto n = write_chunk_size(chunk_size_line_.data(), body_bytes);
+        gather.push_back(asio::buffer(chunk_size_line_.data(), n));
+      }
+      gather.push_back(asio::buffer(out_.data(), body_bytes));
+      if (rechunk) {
+        gather.push_back(asio::buffer(kChunkEnd));
+      }
+    }
+    if (rechunk && parser.is_done()) {
+      gather.push_back(asio::buffer(kLastChunk));
+    }
+    if (!gather.empty() && !co_await write_client()) {
+      aborted = true;
+      break;
+    }
+    out_.consume(used);
+    if (parser.is_done()) {
+      break;
+    }
+    if (out_.writable() == 0) {
+      out_.compact();
+    }
+    auto [ec, n] = co_await upstream_->socket.async_read_some(
+        asio::buffer(out_.write_ptr(), out_.writable()), use_tuple);
+    if (ec == asio::error::eof && parser.need_eof()) {
+      error_code eof_ec;
+      parser.put_eof(eof_ec);
+      break;
+    }
+    if (ec) {
+      if (upstream_timed_out_) {
+        upstream_metrics.error(observe::UpstreamErrorKind::timeout);
+      } else if (!client_gone_ && !stream_expired_) {
+        upstream_metrics.error(observe::UpstreamErrorKind::reset);
+      }
+      aborted = true;
+      break;
+    }
+    out_.commit(n);
+  }
+  if (upstream_) {
+    release_upstream(route.upstream_index, false);
+  }
+  deadline_kind_ = Deadline::none;
+  finish_request(state_->exchange.started);
+  co_return (aborted || close) ? Outcome::close : Outcome::keep_alive;
+}
+
+Task<Outcome> ClientConnection::replace_error_response(std::size_t upstream_index) {
+  auto& parser = *state_->response_parser;
+  const int status = state_->exchange.response.status;
+  out_.consume(response_head_bytes_);
+  parser.eager(true);
+  parser.collect_decoded(true);
+  std::string excerpt;
+  bool failed = false;
+  while (!parser.is_done() && excerpt.size() < kErrorExcerptBytes) {
+    if (!out_.empty()) {
+      error_code ec;
+      parser.pieces().clear();
+      auto used = parser.put(asio::buffer(out_.data(), out_.size()), ec);
+      for (auto piece : parser.pieces()) {
+        excerpt.append(
+            piece.substr(0, kErrorExcerptBytes - std::min(excerpt.size(), kErrorExcerptBytes)));
+      }
+      out_.consume(used);
+      if ((ec && ec != http::error::need_more) || parser.is_done()) {
+        failed = failed || (ec && ec != http::error::need_more);
+        break;
+      }
+    }
+    if (out_.writable() == 0) {
+      out_.compact();
+    }
+    auto [ec, n] = co_await upstream_->socket.async_read_some(
+        asio::buffer(out_.write_ptr(), out_.writable()), use_tuple);
+    if (ec) {
+      failed = true;
+      break;
+    }
+    out_.commit(n);
+  }
+  release_upstream(upstream_index, !failed && !send_failed_ && parser.is_done() &&
+                                       parser.keep_alive() && out_.empty());
+  const auto& upstream_name = view_->snapshot->config().upstreams[upstream_index].name;
+  observe::EventLog::write(config::LogLevel::error, "upstream_error", [&](observe::JsonWriter& j) {
+    j.field("request_id", state_->exchange.request_id);
+    j.field("upstream", upstream_name);
+    j.field("status", static_cast<long long>(status));
+    j.field("body", excerpt);
+  });
+  co_return co_await answer_problem(Problem::upstream_error(status));
+}
+
+}  // namespace rampart::net
