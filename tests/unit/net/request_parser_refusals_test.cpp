@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 #include "net/request_parser.hpp"
@@ -184,6 +185,68 @@ TEST(RequestParserRefusals, OverlongChunkLinesAndTrailers) {
   EXPECT_EQ(request_error(head + "5;x=" + std::string(3000, 'a') + "\r\nhello\r\n"),
             error::need_more);
   EXPECT_EQ(request_error(head + "0\r\nX: " + std::string(20000, 'a')), error::header_limit);
+}
+
+/// The refusal for a whole request, or nullopt when it parses.
+std::optional<Refusal> refusal_of(std::string_view text) {
+  RequestFeeder feeder(text.size() + 16);
+  auto ec = feeder.arrive(text);
+  if (!ec) {
+    return std::nullopt;
+  }
+  return feeder.parser().refusal(ec);
+}
+
+TEST(RequestParserRefusals, ConnectionNamingAProtectedFieldIsSmuggling) {
+  // Dropping a field named in Connection as hop-by-hop while framing by it turns the body
+  // into a second request for the upstream: every field rampart frames by, writes or decides
+  // by is refused there, in any case, anywhere in the list, in any Connection field.
+  for (std::string_view name :
+       {"Content-Length", "content-length", "CONTENT-LENGTH", "Transfer-Encoding",
+        "transfer-encoding", "Host", "X-Forwarded-For", "x-forwarded-proto", "X-Request-ID",
+        "traceparent", "Authorization", "X-API-Key", "X-Rampart-Identity", "x-rampart-tier"}) {
+    for (std::string fields :
+         {"Connection: " + std::string(name) + "\r\n",
+          "Connection: keep-alive, " + std::string(name) + "\r\n",
+          "Connection: keep-alive\r\nConnection: " + std::string(name) + " , close\r\n",
+          "Proxy-Connection: " + std::string(name) + "\r\n"}) {
+      auto text = post(fields + "Content-Length: 3\r\n", "abc");
+      EXPECT_EQ(refusal_of(text), Refusal::smuggling) << text;
+    }
+  }
+  // Other names may be hop-by-hop as the client likes.
+  EXPECT_EQ(refusal_of(post("Connection: X-Custom, keep-alive\r\nContent-Length: 3\r\n", "abc")),
+            std::nullopt);
+  EXPECT_EQ(refusal_of(post("Connection: X-Rampart\r\n")), std::nullopt);
+  EXPECT_EQ(refusal_of(post("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n")),
+            Refusal::smuggling);
+  EXPECT_EQ(refusal_of(post("Content-Length: 3\r\nContent-Length: 4\r\n")), Refusal::smuggling);
+}
+
+TEST(RequestParserRefusals, HostIsRequiredOnceAndWellFormed) {
+  EXPECT_EQ(refusal_of("GET / HTTP/1.1\r\n\r\n"), Refusal::host);
+  EXPECT_EQ(refusal_of("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n"), Refusal::host);
+  EXPECT_EQ(refusal_of("GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n"), Refusal::host);
+  for (std::string_view bad : {"a b", "a/b", "user@a", "a:80:80", "a:x", "a:123456", "[::1",
+                               "[::1]x", "[zz::1]", "a\\b", "a?b", "a#b"}) {
+    EXPECT_EQ(refusal_of("GET / HTTP/1.1\r\nHost: " + std::string(bad) + "\r\n\r\n"), Refusal::host)
+        << bad;
+  }
+  for (std::string_view good : {"", "a", "api.example.com", "api.example.com:8080", "127.0.0.1",
+                                "[::1]", "[::1]:443", "xn--bcher-kva.example", "a_b.c-d~e"}) {
+    EXPECT_EQ(refusal_of("GET / HTTP/1.1\r\nHost: " + std::string(good) + "\r\n\r\n"), std::nullopt)
+        << good;
+  }
+  EXPECT_EQ(refusal_of("GET / HTTP/1.0\r\n\r\n"), std::nullopt);  // HTTP/1.0 may omit it
+}
+
+TEST(RequestParserRefusals, ExpectContinueOnlyInHttp11) {
+  RequestFeeder v10(128);
+  v10.arrive("PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n");
+  EXPECT_FALSE(v10.parser().expects_continue());
+  RequestFeeder v11(128);
+  v11.arrive("PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n");
+  EXPECT_TRUE(v11.parser().expects_continue());
 }
 
 }  // namespace
