@@ -55,6 +55,15 @@ void HeaderList::remove_named(std::string_view names) {
   }
 }
 
+void HeaderList::remove_connection_options() {
+  // Index-based: remove_named marks fields, it never adds or moves them.
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    if (fields_[i].id == field::connection) {
+      remove_named(fields_[i].value);
+    }
+  }
+}
+
 bool is_hop_by_hop(field id) {
   switch (id) {
     case field::connection:

@@ -52,6 +52,8 @@ class HeaderList {
   void remove_prefixed(std::string_view prefix);
   /// Removes fields named in a Connection header value (RFC 9110 §7.6.1).
   void remove_named(std::string_view comma_separated_names);
+  /// Removes the fields every Connection field names (there may be several).
+  void remove_connection_options();
 
   std::vector<HeaderField>& fields() { return fields_; }
   const std::vector<HeaderField>& fields() const { return fields_; }

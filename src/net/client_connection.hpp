@@ -60,10 +60,12 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   Task<error_code> read_response_head(bool just_sent);
   Task<Outcome> relay_response(std::size_t route_index);
   Task<Outcome> replace_error_response(std::size_t upstream_index);
-  /// Writes state_->gather to the client: at once what the socket takes, the rest with
-  /// server.send_timeout between writes that make progress. Books the bytes; false when the
-  /// client is gone.
-  Task<bool> write_client();
+  /// Writes state_->gather to the client as far as the socket takes it now; true when all
+  /// of it went. Otherwise write_client_rest() writes the rest, with server.send_timeout
+  /// between writes that make progress; false when the client is gone. Both book the bytes.
+  /// Two steps, so that the usual write costs no coroutine frame.
+  bool write_client_now();
+  Task<bool> write_client_rest();
 
   // The request body (request_body.cpp). Decoded body bytes are gathered at the front of in_,
   // [0, body_decoded_); [body_parsed_, in_.size()) is what is not parsed yet.

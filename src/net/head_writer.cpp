@@ -95,9 +95,9 @@ bool is_set_by_rampart(const gateway::HeaderField& f) {
 }  // namespace
 
 void write_upstream_head(std::string& out, gateway::Exchange& exchange,
-                         const config::UpstreamConfig& upstream) {
+                         const config::UpstreamConfig& upstream, std::optional<Framing> framing) {
   auto& request = exchange.request;
-  request.headers.remove_named(request.headers.value(field::connection));
+  request.headers.remove_connection_options();
   auto forwarded = [&](const gateway::HeaderField& f) {
     // X-Forwarded-* are rampart's to set: a client must not choose what the upstream believes.
     return !f.removed && !gateway::is_hop_by_hop(f.id) && !is_framing(f.id) &&
@@ -110,7 +110,7 @@ void write_upstream_head(std::string& out, gateway::Exchange& exchange,
                           field_bytes("Host", upstream.host_header) +
                           field_bytes(kIdentity, exchange.identity) +
                           field_bytes(kFor, exchange.forwarded_for) + field_bytes(kProto, proto) +
-                          exchange.upstream_extra_headers.size() + 2;
+                          exchange.upstream_extra_headers.size() + kMaxFramingBytes + 2;
   for (const auto& f : request.headers.fields()) {
     max_bytes += field_bytes(f.name, f.value);
   }
@@ -130,6 +130,10 @@ void write_upstream_head(std::string& out, gateway::Exchange& exchange,
   head.field(kFor, exchange.forwarded_for);
   head.field(kProto, proto);
   head.put(exchange.upstream_extra_headers);
+  if (framing) {
+    head.framing(*framing);
+    head.put("\r\n");
+  }
 }
 
 void end_upstream_head(std::string& out, Framing framing) {
@@ -147,12 +151,13 @@ std::size_t write_chunk_size(char* out, std::uint64_t size) {
 void write_response_head(std::string& out, gateway::Exchange& exchange, Framing framing,
                          bool close) {
   auto& response = exchange.response;
-  response.headers.remove_named(response.headers.value(field::connection));
+  response.headers.remove_connection_options();
   // The upstream's reason phrase is its own text ("200 Leaked /srv/app/secret.py"): never
   // relayed, as an upstream's error body is not.
   const std::string_view reason = gateway::reason_phrase(response.status);
   constexpr std::string_view kClose = "Connection: close\r\n";
-  std::size_t max_bytes = 9 + 8 + 1 + reason.size() + 2 + exchange.response_extra_headers.size() +
+  constexpr std::string_view kKeepAlive = "Connection: keep-alive\r\n";
+  std::size_t max_bytes = kKeepAlive.size() + 9 + 8 + 1 + reason.size() + 2 + exchange.response_extra_headers.size() +
                           kMaxFramingBytes + kClose.size() + 2;
   for (const auto& f : response.headers.fields()) {
     max_bytes += field_bytes(f.name, f.value);
@@ -174,6 +179,9 @@ void write_response_head(std::string& out, gateway::Exchange& exchange, Framing 
   head.framing(framing);
   if (close) {
     head.put(kClose);
+  } else if (exchange.request.version < 11) {
+    // An HTTP/1.0 client that asked to keep the connection must be told it is kept.
+    head.put(kKeepAlive);
   }
   head.put("\r\n");
 }

@@ -4,6 +4,7 @@
 // reused per connection: one gather write sends it with the first body bytes.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
@@ -23,12 +24,14 @@ struct Framing {
   static Framing chunked() { return {Kind::chunked, 0}; }
 };
 
-/// The request as the upstream sees it, all but its framing: origin-form target, Host of the
-/// upstream, X-Forwarded-For/-Proto set by rampart, policies' extra headers. The client's
-/// Content-Length, Transfer-Encoding and Expect are never copied; end_upstream_head() adds
-/// rampart's framing and ends the head once the body's framing is known.
+/// The request as the upstream sees it: origin-form target, Host of the upstream,
+/// X-Forwarded-For/-Proto set by rampart, policies' extra headers. The client's
+/// Content-Length, Transfer-Encoding and Expect are never copied: with `framing`, rampart's
+/// own framing ends the head; without (the body's framing is not known yet),
+/// end_upstream_head() adds it later.
 void write_upstream_head(std::string& out, gateway::Exchange& exchange,
-                         const config::UpstreamConfig& upstream);
+                         const config::UpstreamConfig& upstream,
+                         std::optional<Framing> framing = std::nullopt);
 void end_upstream_head(std::string& out, Framing framing);
 
 /// A response head for the client, after the policies' on_response ran: the standard reason

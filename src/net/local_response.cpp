@@ -100,17 +100,31 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   if (exchange.request.verb != http::verb::head && !body.empty()) {
     gather.push_back(asio::buffer(body.data(), body.size()));
   }
-  co_await write_client();
+  if (!write_client_now()) {
+    co_await write_client_rest();
+  }
   finish_request(state_->exchange.started);
   in_.consume(std::min(head_bytes_, in_.size()));
   head_bytes_ = 0;
   co_return close ? Outcome::close : Outcome::keep_alive;
 }
 
-Task<bool> ClientConnection::write_client() {
+bool ClientConnection::write_client_now() {
+  error_code ec;
+  state_->exchange.bytes_out += write_now(client_, state_->gather, ec);
+  if (ec) {
+    client_gone_ = true;
+    return false;
+  }
+  return state_->gather.empty();
+}
+
+Task<bool> ClientConnection::write_client_rest() {
   auto& gather = state_->gather;
   error_code ec;
-  state_->exchange.bytes_out += write_now(client_, gather, ec);
+  if (client_gone_) {
+    co_return false;
+  }
   while (!ec && !gather.empty()) {
     // A client that stops reading must not hold this connection, nor the upstream's, for
     // longer than send_timeout without progress (nginx's send_timeout).

@@ -1,5 +1,6 @@
 #include "net/path_check.hpp"
 
+#include <algorithm>
 #include <cstddef>
 
 namespace rampart::net {
@@ -46,7 +47,8 @@ bool is_dot_segment(std::string_view segment) {
 }  // namespace
 
 bool is_safe_path(std::string_view path, bool allow_encoded_slashes) {
-  if (path.find_first_of(".%\\") == std::string_view::npos) {
+  if (std::none_of(path.begin(), path.end(),
+                   [](char c) { return c == '.' || c == '%' || c == '\\'; })) {
     return true;  // the usual path: nothing to decode, no dot to resolve
   }
   std::size_t segment_start = 0;

@@ -30,8 +30,14 @@ constexpr int kClientClosedRequest = 499;
 
 void ClientConnection::build_upstream_head() {
   const auto& config = view_->snapshot->config();
+  const auto& request = state_->exchange.request;
+  // Without a body the framing is known now: the head is written in one go.
+  std::optional<Framing> framing;
+  if (!request.has_body) {
+    framing = request.content_length ? Framing::length_of(0) : Framing{};
+  }
   write_upstream_head(state_->head, state_->exchange,
-                      config.upstreams[state_->exchange.route->upstream_index]);
+                      config.upstreams[state_->exchange.route->upstream_index], framing);
 }
 
 Task<error_code> ClientConnection::connect_upstream(std::size_t upstream_index) {
@@ -139,11 +145,11 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
       co_return co_await answer_body_failure();
     }
     body_started_ = worker_.coarse_now();
-    body_received_ = 0;
+    body_received_ = body_parsed_;  // what came with the head counts towards the rate
     if (!parser.is_done() && parser.expects_continue()) {
       // rampart reads the body itself (Expect is not forwarded): ask for it now.
       state_->gather.assign({asio::buffer(kContinue)});
-      if (!co_await write_client()) {
+      if (!write_client_now() && !co_await write_client_rest()) {
         co_return Outcome::close;
       }
     }
@@ -156,10 +162,12 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
   Framing framing;
   if (!whole) {
     framing = request.chunked ? Framing::chunked() : Framing::length_of(*request.content_length);
-  } else if (request.has_body || request.content_length) {
+  } else if (request.has_body) {
     framing = Framing::length_of(body_decoded_);
   }
-  end_upstream_head(state_->head, framing);
+  if (request.has_body) {
+    end_upstream_head(state_->head, framing);
+  }
 
   for (int attempt = 0;; ++attempt) {
     upstream_started_ = Clock::now();

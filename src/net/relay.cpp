@@ -118,7 +118,7 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
     if (rechunk && parser.is_done()) {
       gather.push_back(asio::buffer(kLastChunk));
     }
-    if (!gather.empty() && !co_await write_client()) {
+    if (!gather.empty() && !write_client_now() && !co_await write_client_rest()) {
       aborted = true;
       break;
     }

@@ -1,6 +1,7 @@
 #include "net/request_parser.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "net/http1_syntax.hpp"
@@ -13,6 +14,17 @@ using gateway::field;
 using namespace http1;
 
 namespace {
+
+/// reg-name = *( unreserved / pct-encoded / sub-delims ) (RFC 3986 §3.2.2).
+constexpr std::array<bool, 256> kRegNameChar = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               std::string_view("-._~%!$&'()*+,;=").find(static_cast<char>(c)) !=
+                   std::string_view::npos;
+  }
+  return table;
+}();
 
 /// uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): a reg-name or IPv4 address of
 /// unreserved, pct-encoded and sub-delims characters, or an IP-literal in brackets. Empty is
@@ -37,10 +49,8 @@ bool valid_host(std::string_view host) {
   } else {
     auto colon = host.find(':');
     port = colon == std::string_view::npos ? std::string_view{} : host.substr(colon);
-    constexpr std::string_view kRegName = "-._~%!$&'()*+,;=";
     for (char c : host.substr(0, colon)) {
-      bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-      if (!alnum && kRegName.find(c) == std::string_view::npos) {
+      if (!kRegNameChar[static_cast<unsigned char>(c)]) {
         return false;
       }
     }

@@ -17,6 +17,7 @@ bool UpstreamPool::is_quiet(Socket& socket) {
 }
 
 void UpstreamPool::watch(UpstreamConnection& c) {
+  c.watched_ = true;
   c.socket.async_wait(
       tcp::socket::wait_read, [pool = weak_from_this(), connection = &c,
                                generation = c.idle_generation_](const error_code& ec) {

@@ -222,8 +222,12 @@ Task<void> Worker::tick_loop() {
       break;
     }
     auto now = std::chrono::steady_clock::now();
+    auto previous_tick = coarse_now_;
     coarse_now_ = now;
     sweep(now);
+    for (auto& [key, pool] : pools_) {
+      pool->watch_idle(previous_tick);
+    }
     log_.flush();
     if (now - last_prune > std::chrono::seconds(1)) {
       last_prune = now;

@@ -102,5 +102,37 @@ TEST(HeadWriter, ResponseHeadForHttp10ClientDropsChunkedFraming) {
             "Connection: close\r\n\r\n");
 }
 
+TEST(HeadWriter, EveryConnectionFieldsOptionsAreDropped) {
+  gateway::Exchange ex;
+  ex.request.method = "GET";
+  ex.request.target = "/";
+  ex.request.headers.add(field::connection, "Connection", "keep-alive");
+  ex.request.headers.add(field::connection, "Connection", "X-Foo");
+  ex.request.headers.add(field::unknown, "X-Foo", "1");
+  ex.request.headers.add(field::unknown, "X-Bar", "2");
+  ex.forwarded_for = "127.0.0.1";
+  ex.identity = "ip:127.0.0.1";
+  config::UpstreamConfig upstream;
+  upstream.host_header = "up";
+  std::string out;
+  write_upstream_head(out, ex, upstream, Framing{});
+  EXPECT_EQ(out.find("X-Foo"), std::string::npos) << out;
+  EXPECT_NE(out.find("X-Bar: 2"), std::string::npos) << out;
+}
+
+TEST(HeadWriter, Http10ClientIsToldTheConnectionIsKept) {
+  gateway::Exchange ex;
+  ex.request.version = 10;
+  ex.response.status = 204;
+  std::string out;
+  write_response_head(out, ex, Framing{}, false);
+  EXPECT_EQ(out, "HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n");
+  write_response_head(out, ex, Framing{}, true);
+  EXPECT_EQ(out, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+  ex.request.version = 11;
+  write_response_head(out, ex, Framing{}, false);
+  EXPECT_EQ(out, "HTTP/1.1 204 No Content\r\n\r\n");
+}
+
 }  // namespace
 }  // namespace rampart::net
