@@ -157,8 +157,9 @@ void write_response_head(std::string& out, gateway::Exchange& exchange, Framing 
   const std::string_view reason = gateway::reason_phrase(response.status);
   constexpr std::string_view kClose = "Connection: close\r\n";
   constexpr std::string_view kKeepAlive = "Connection: keep-alive\r\n";
-  std::size_t max_bytes = kKeepAlive.size() + 9 + 8 + 1 + reason.size() + 2 + exchange.response_extra_headers.size() +
-                          kMaxFramingBytes + kClose.size() + 2;
+  std::size_t max_bytes = kKeepAlive.size() + 9 + 8 + 1 + reason.size() + 2 +
+                          exchange.response_extra_headers.size() + kMaxFramingBytes +
+                          kClose.size() + 2;
   for (const auto& f : response.headers.fields()) {
     max_bytes += field_bytes(f.name, f.value);
   }
