@@ -19,9 +19,9 @@ namespace {
 constexpr std::array<bool, 256> kRegNameChar = [] {
   std::array<bool, 256> table{};
   for (int c = 0; c < 256; ++c) {
-    table[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-               std::string_view("-._~%!$&'()*+,;=").find(static_cast<char>(c)) !=
-                   std::string_view::npos;
+    table[c] =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        std::string_view("-._~%!$&'()*+,;=").find(static_cast<char>(c)) != std::string_view::npos;
   }
   return table;
 }();
@@ -31,34 +31,31 @@ constexpr std::array<bool, 256> kRegNameChar = [] {
 /// allowed (RFC 9112 §3.2). Anything else (spaces, "/", "@", a second ":") is refused: a
 /// backend building URLs from Host must not be handed a path or userinfo.
 bool valid_host(std::string_view host) {
-  std::string_view port;
-  if (!host.empty() && host.front() == '[') {
-    auto close = host.find(']');
-    if (close == std::string_view::npos) {
-      return false;
-    }
-    for (char c : host.substr(1, close - 1)) {
-      if (hex_value(c) < 0 && c != ':' && c != '.') {
+  const char* p = host.data();
+  const char* const last = p + host.size();
+  if (p != last && *p == '[') {
+    for (++p; p != last && *p != ']'; ++p) {
+      if (hex_value(*p) < 0 && *p != ':' && *p != '.') {
         return false;
       }
     }
-    port = host.substr(close + 1);
-    if (!port.empty() && port.front() != ':') {
-      return false;
+    if (p == last) {
+      return false;  // no closing bracket
     }
+    ++p;
   } else {
-    auto colon = host.find(':');
-    port = colon == std::string_view::npos ? std::string_view{} : host.substr(colon);
-    for (char c : host.substr(0, colon)) {
-      if (!kRegNameChar[static_cast<unsigned char>(c)]) {
-        return false;
-      }
+    while (p != last && kRegNameChar[static_cast<unsigned char>(*p)]) {
+      ++p;
     }
   }
-  if (!port.empty()) {
-    port.remove_prefix(1);  // the ':'
-    if (port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (p == last) {
+    return true;
+  }
+  if (*p != ':' || last - p > 6) {
+    return false;  // a byte no host has, or a port of more than five digits
+  }
+  for (++p; p != last; ++p) {
+    if (*p < '0' || *p > '9') {
       return false;
     }
   }

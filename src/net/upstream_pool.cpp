@@ -1,6 +1,8 @@
 #include "net/upstream_pool.hpp"
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,8 +13,11 @@ bool UpstreamPool::is_quiet(Socket& socket) {
   if (!socket.is_open()) {
     return false;
   }
+  // The raw system call: glibc's recv() is a cancellation point and wraps the call in two
+  // more function calls, on every reuse of a pooled connection.
   char byte;
-  auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  auto n = ::syscall(SYS_recvfrom, socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT,
+                     nullptr, nullptr);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
