@@ -56,6 +56,9 @@ void HeaderList::remove_named(std::string_view names) {
 }
 
 void HeaderList::remove_connection_options() {
+  if (!has_connection_) {
+    return;
+  }
   // Index-based: remove_named marks fields, it never adds or moves them.
   for (std::size_t i = 0; i < fields_.size(); ++i) {
     if (fields_[i].id == field::connection) {

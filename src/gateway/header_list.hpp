@@ -20,8 +20,12 @@ struct HeaderField {
 /// Fields in arrival order. Views stay valid until the connection reuses its read buffer.
 class HeaderList {
  public:
-  void clear() { fields_.clear(); }
+  void clear() {
+    fields_.clear();
+    has_connection_ = false;
+  }
   void add(field id, std::string_view name, std::string_view value) {
+    has_connection_ = has_connection_ || id == field::connection;
     fields_.push_back(HeaderField{id, name, value, false});
   }
 
@@ -60,6 +64,7 @@ class HeaderList {
 
  private:
   std::vector<HeaderField> fields_;
+  bool has_connection_ = false;  ///< most requests have none: nothing to walk then
 };
 
 /// True for the hop-by-hop fields of RFC 9110 §7.6.1 that a proxy never forwards as they are.

@@ -1,11 +1,18 @@
 #include "net/path_check.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 
 namespace rampart::net {
 
 namespace {
+
+constexpr std::array<bool, 256> kMaybeUnsafe = [] {
+  std::array<bool, 256> table{};
+  table['.'] = table['%'] = table['\\'] = true;
+  return table;
+}();
 
 /// The length of the separator at `i` ("/", "\", "%2F", "%5C"), or 0.
 std::size_t separator_at(std::string_view path, std::size_t i) {
@@ -48,7 +55,7 @@ bool is_dot_segment(std::string_view segment) {
 
 bool is_safe_path(std::string_view path, bool allow_encoded_slashes) {
   if (std::none_of(path.begin(), path.end(),
-                   [](char c) { return c == '.' || c == '%' || c == '\\'; })) {
+                   [](char c) { return kMaybeUnsafe[static_cast<unsigned char>(c)]; })) {
     return true;  // the usual path: nothing to decode, no dot to resolve
   }
   std::size_t segment_start = 0;

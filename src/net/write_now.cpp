@@ -15,6 +15,10 @@ std::size_t write_now(Socket& socket, std::vector<asio::const_buffer>& buffers, 
 
 void consume_buffers(std::vector<asio::const_buffer>& buffers, std::size_t n) {
   std::size_t done = 0;
+  if (buffers.size() <= 2 && n == asio::buffer_size(buffer_span(buffers))) {
+    buffers.clear();  // the usual write: a head, perhaps a body, all sent
+    return;
+  }
   while (done < buffers.size() && n >= buffers[done].size()) {
     n -= buffers[done].size();
     ++done;
