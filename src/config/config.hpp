@@ -45,6 +45,9 @@ struct ServerConfig {
   std::size_t body_min_rate = 1024;
   /// At most this long between two writes to a client that make progress.
   Duration send_timeout = std::chrono::seconds(60);
+  /// The most one response may put in an unlinked temp file while its client reads slower
+  /// than the upstream sends, so the upstream connection is freed early; 0 = never spool.
+  std::size_t response_spool = 64 * 1024 * 1024;
   /// %2F and %5C in a path are passed on instead of refused (dot segments still are).
   bool allow_encoded_slashes = false;
 };

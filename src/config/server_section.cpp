@@ -14,6 +14,9 @@ namespace rampart::config {
 
 namespace {
 
+/// The most one response may put in its temp file (server.response_spool).
+constexpr std::size_t kMaxResponseSpool = std::size_t{1024} * 1024 * 1024;
+
 std::optional<ListenAddress> read_listen(const Field& field, ProblemList& problems) {
   auto text = read_string(field, problems);
   if (!text) {
@@ -60,8 +63,8 @@ std::vector<Cidr> read_trusted_proxies(const Field& field, ProblemList& problems
   return cidrs;
 }
 
-// The keys that bound what a slow client can hold (memory, an upstream connection) while it
-// sends its body or does not read the answer, and whether a path may contain %2F or %5C.
+// The keys that bound what a slow client can hold (memory, an upstream connection, disk) while
+// it sends its body or does not read the answer, and whether a path may contain %2F or %5C.
 void read_body_and_send_limits(MappingReader& reader, ServerConfig& server) {
   // 0 is meaningful: never buffer, every body streams.
   reader.read("request_buffer", server.request_buffer,
@@ -71,6 +74,9 @@ void read_body_and_send_limits(MappingReader& reader, ServerConfig& server) {
   reader.read("body_min_rate", server.body_min_rate,
               [](const Field& f, ProblemList& p) { return read_size(f, p, 0, kMaxBodyMinRate); });
   reader.read("send_timeout", server.send_timeout, read_duration);
+  // 0 is meaningful: never spool, a slow reader holds the upstream connection (back-pressure).
+  reader.read("response_spool", server.response_spool,
+              [](const Field& f, ProblemList& p) { return read_size(f, p, 0, kMaxResponseSpool); });
   reader.read("allow_encoded_slashes", server.allow_encoded_slashes, read_bool);
 }
 
@@ -93,7 +99,7 @@ ServerConfig read_server(const Field& field, ProblemList& problems) {
       field, problems,
       {"listen", "workers", "max_connections", "max_header_bytes", "header_timeout", "idle_timeout",
        "drain_timeout", "trusted_proxies", "tls", "request_buffer", "body_timeout", "body_min_rate",
-       "send_timeout", "allow_encoded_slashes"});
+       "send_timeout", "response_spool", "allow_encoded_slashes"});
   reader.read("listen", server.listen, read_listen);
   reader.read("workers", server.workers,
               [](const Field& f, ProblemList& p) { return read_number(f, p, 0, kMaxWorkers); });

@@ -14,6 +14,7 @@
 #include "net/head_writer.hpp"
 #include "net/io_buffer.hpp"
 #include "net/request_parser.hpp"
+#include "net/response_spool.hpp"
 #include "net/upstream_pool.hpp"
 #include "net/worker.hpp"
 
@@ -66,6 +67,22 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   /// Two steps, so that the usual write costs no coroutine frame.
   bool write_client_now();
   Task<bool> write_client_rest();
+
+  // A response spooled for a client slower than the upstream (relay.cpp, server.response_spool).
+  /// write_client_now() left bytes: spool the response from here on if `may_spool`, else
+  /// write the rest as write_client_rest() does. False when the client is gone.
+  Task<bool> write_client_behind(bool& may_spool);
+  /// Appends state_->gather to spool_ and sends the client what it takes now; past
+  /// response_spool or on a disk error, drains spool_ and writes directly from then on
+  /// (clearing `may_spool`). False when the client is gone.
+  Task<bool> spool_gather(bool& may_spool);
+  /// One non-blocking round of sends from spool_; false when the client is gone.
+  bool send_spooled_now();
+  /// While the upstream is still read: sends from spool_ whenever the client can take more,
+  /// so a reading client is fed (and makes progress) while the upstream pauses.
+  void feed_spooled_client();
+  /// Sends all of spool_ under send_timeout, then closes it; false when the client is gone.
+  Task<bool> drain_spool();
 
   // The request body (request_body.cpp). Decoded body bytes are gathered at the front of in_,
   // [0, body_decoded_); [body_parsed_, in_.size()) is what is not parsed yet.
@@ -136,6 +153,10 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   std::uint64_t body_received_ = 0;
   Clock::time_point body_started_{};
   std::array<char, 24> chunk_size_line_{};
+  /// Only while a response is spooled: its temp file.
+  std::optional<ResponseSpool> spool_;
+  bool feeding_spool_ = false;       ///< the upstream is still read into spool_
+  bool spool_wait_pending_ = false;  ///< feed_spooled_client waits for the client
 };
 
 }  // namespace rampart::net

@@ -95,7 +95,8 @@ TEST_F(CheckCommandTest, ControlBytesFromTheFileAreNeverPrinted) {
   EXPECT_EQ(output.err, path + ":2:3: server.\\x1b]0;pwned\\x07: unknown key; expected one of: " +
                             "listen, workers, max_connections, max_header_bytes, header_timeout, " +
                             "idle_timeout, drain_timeout, trusted_proxies, tls, request_buffer, " +
-                            "body_timeout, body_min_rate, send_timeout, allow_encoded_slashes\n");
+                            "body_timeout, body_min_rate, send_timeout, response_spool, " +
+                            "allow_encoded_slashes\n");
 }
 
 TEST_F(CheckCommandTest, MissingFile) {

@@ -28,6 +28,7 @@ server:
   body_timeout: 5s
   body_min_rate: 512
   send_timeout: 90s
+  response_spool: 16MiB
   allow_encoded_slashes: true
 admin:
   listen: "127.0.0.1:9999"
@@ -86,6 +87,7 @@ TEST(ConfigLoadTest, FullConfigFillsEveryField) {
   EXPECT_EQ(c.server.body_timeout, 5s);
   EXPECT_EQ(c.server.body_min_rate, 512u);
   EXPECT_EQ(c.server.send_timeout, 90s);
+  EXPECT_EQ(c.server.response_spool, 16u * 1024 * 1024);
   EXPECT_TRUE(c.server.allow_encoded_slashes);
 
   EXPECT_EQ(c.admin.listen.host, "127.0.0.1");
@@ -157,6 +159,7 @@ TEST(ConfigLoadTest, DefaultsForEveryAbsentKey) {
   EXPECT_EQ(c.server.body_timeout, 30s);
   EXPECT_EQ(c.server.body_min_rate, 1024u);
   EXPECT_EQ(c.server.send_timeout, 60s);
+  EXPECT_EQ(c.server.response_spool, 64u * 1024 * 1024);
   EXPECT_FALSE(c.server.allow_encoded_slashes);
   EXPECT_EQ(c.admin.listen.host, "127.0.0.1");
   EXPECT_EQ(c.admin.listen.port, 9901);

@@ -241,6 +241,27 @@ TEST(ConfigRulesTest, SendTimeoutMustBeADuration) {
                                "expected a duration like 30s, got nothing"));
 }
 
+TEST(ConfigRulesTest, ResponseSpoolAtMostOneGiB) {
+  auto result = with_server("  response_spool: 1025MiB\n");
+  EXPECT_TRUE(has_only_problem(result, "server.response_spool", "must be between 0 and 1GiB"));
+  EXPECT_EQ(result.problems[0].to_string(),
+            "test.yaml:2:19: server.response_spool: must be between 0 and 1GiB");
+  // 0 (never spool) and the maximum itself are accepted.
+  EXPECT_EQ(with_server("  response_spool: 0\n").config->server.response_spool, 0u);
+  EXPECT_EQ(with_server("  response_spool: 1GiB\n").config->server.response_spool,
+            std::size_t{1} << 30);
+}
+
+TEST(ConfigRulesTest, ResponseSpoolMustBeASize) {
+  EXPECT_TRUE(has_only_problem(with_server("  response_spool: -1\n"), "server.response_spool",
+                               "must not be negative"));
+  EXPECT_TRUE(has_only_problem(with_server("  response_spool: 64MB\n"), "server.response_spool",
+                               "unknown size unit \"MB\"; use KiB, MiB or GiB"));
+  EXPECT_TRUE(has_only_problem(with_server("  response_spool: {max: 1MiB}\n"),
+                               "server.response_spool",
+                               "expected a size like 16KiB, got a mapping"));
+}
+
 TEST(ConfigRulesTest, AllowEncodedSlashesMustBeTrueOrFalse) {
   auto result = with_server("  allow_encoded_slashes: yes\n");
   EXPECT_TRUE(has_only_problem(result, "server.allow_encoded_slashes", "expected true or false"));
@@ -259,6 +280,8 @@ TEST(ConfigRulesTest, NewServerKeysAreKnownToTheSpeller) {
                                "unknown key; did you mean \"allow_encoded_slashes\"?"));
   EXPECT_TRUE(has_only_problem(with_server("  sendtimeout: 5s\n"), "server.sendtimeout",
                                "unknown key; did you mean \"send_timeout\"?"));
+  EXPECT_TRUE(has_only_problem(with_server("  response_spol: 1MiB\n"), "server.response_spol",
+                               "unknown key; did you mean \"response_spool\"?"));
 }
 
 // ---- admin: ---------------------------------------------------------------------------------
