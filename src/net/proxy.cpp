@@ -191,7 +191,9 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     auto& outgoing = state_->gather;
     outgoing.clear();
     outgoing.push_back(asio::buffer(state_->head));
-    gather_body(framing);
+    if (request.has_body) {
+      gather_body(framing);
+    }
     std::size_t sent = write_now(upstream_->socket, outgoing, ec);
     // All of it sent now, without waiting: the response is waited for without a read first.
     bool just_sent = !ec && outgoing.empty() && whole;
