@@ -7,6 +7,7 @@
 #include <boost/beast/http/error.hpp>
 #include <cstring>
 
+#include "net/body_writer.hpp"
 #include "net/client_connection.hpp"
 #include "net/head_writer.hpp"
 #include "observe/json_writer.hpp"
@@ -20,20 +21,6 @@ using Outcome = ClientConnection::Outcome;
 namespace {
 
 constexpr std::size_t kErrorExcerptBytes = 2048;
-constexpr std::string_view kChunkEnd = "\r\n";
-constexpr std::string_view kLastChunk = "0\r\n\r\n";
-
-/// Moves decoded pieces, which lie in order within [base, ...), down to one run at `base`.
-std::size_t gather_in_place(char* base, const std::vector<std::string_view>& pieces) {
-  std::size_t n = 0;
-  for (auto piece : pieces) {
-    if (piece.data() != base + n) {
-      std::memmove(base + n, piece.data(), piece.size());
-    }
-    n += piece.size();
-  }
-  return n;
-}
 
 /// Spooling failed (no temp dir, disk full): the response goes on with back-pressure. Said
 /// once per process, so a full disk does not flood the log.
@@ -124,19 +111,8 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
       gather.push_back(asio::buffer(state_->head));
       head_sent = true;
     }
-    if (body_bytes > 0) {
-      if (rechunk) {
-        auto n = write_chunk_size(chunk_size_line_.data(), body_bytes);
-        gather.push_back(asio::buffer(chunk_size_line_.data(), n));
-      }
-      gather.push_back(asio::buffer(out_.data(), body_bytes));
-      if (rechunk) {
-        gather.push_back(asio::buffer(kChunkEnd));
-      }
-    }
-    if (rechunk && parser.is_done()) {
-      gather.push_back(asio::buffer(kLastChunk));
-    }
+    gather_body_piece(gather, std::string_view(out_.data(), body_bytes), rechunk, parser.is_done(),
+                      chunk_size_line_);
     if (!gather.empty()) {
       bool written = false;
       if (spool_) {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "net/body_writer.hpp"
 #include "net/client_connection.hpp"
 #include "net/write_now.hpp"
 
@@ -18,11 +19,6 @@ namespace rampart::net {
 using gateway::Problem;
 using gateway::ProblemCode;
 using Outcome = ClientConnection::Outcome;
-
-namespace {
-constexpr std::string_view kChunkEnd = "\r\n";
-constexpr std::string_view kLastChunk = "0\r\n\r\n";
-}  // namespace
 
 bool ClientConnection::parse_body() {
   auto& parser = *state_->request_parser;
@@ -35,15 +31,8 @@ bool ClientConnection::parse_body() {
     body_malformed_ = true;
     return false;
   }
-  // Pieces lie in order after the decoded bytes gathered so far: moving each down to the end
-  // of those never overwrites a byte not yet moved or parsed.
-  char* base = in_.mutable_data();
-  for (auto piece : pieces) {
-    if (piece.data() != base + body_decoded_) {
-      std::memmove(base + body_decoded_, piece.data(), piece.size());
-    }
-    body_decoded_ += piece.size();
-  }
+  // Pieces lie in order after the decoded bytes gathered so far.
+  body_decoded_ += gather_in_place(in_.mutable_data() + body_decoded_, pieces);
   return true;
 }
 
@@ -92,21 +81,9 @@ Task<bool> ClientConnection::buffer_request_body() {
 }
 
 void ClientConnection::gather_body(Framing framing) {
-  auto& gather = state_->gather;
-  const bool chunked = framing.kind == Framing::Kind::chunked;
-  if (body_decoded_ > 0) {
-    if (chunked) {
-      auto n = write_chunk_size(chunk_size_line_.data(), body_decoded_);
-      gather.push_back(asio::buffer(chunk_size_line_.data(), n));
-    }
-    gather.push_back(asio::buffer(in_.data(), body_decoded_));
-    if (chunked) {
-      gather.push_back(asio::buffer(kChunkEnd));
-    }
-  }
-  if (chunked && state_->request_parser->is_done()) {
-    gather.push_back(asio::buffer(kLastChunk));
-  }
+  gather_body_piece(state_->gather, std::string_view(in_.data(), body_decoded_),
+                    framing.kind == Framing::Kind::chunked, state_->request_parser->is_done(),
+                    chunk_size_line_);
 }
 
 Task<error_code> ClientConnection::stream_request_body(Framing framing) {
