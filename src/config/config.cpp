@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include "config/env_substitution.hpp"
 #include "config/key_path.hpp"
@@ -70,15 +72,46 @@ Config read_document(const YAML::Node& document, ProblemList& problems,
   return config;
 }
 
+/// Where each document starts, and nothing else.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 // One document, or a problem. yaml-cpp reports syntax errors as exceptions with a mark.
 std::optional<YAML::Node> parse_yaml(const std::string& text, ProblemList& problems) {
   try {
-    auto documents = YAML::LoadAll(text);
-    if (documents.size() > 1) {
-      problems.add(documents[1].Mark(), "", "expected one YAML document, found a second one");
+    // Never YAML::LoadAll: on some malformed input (a stray top-level ",") yaml-cpp 0.7
+    // returns an empty document again and again without consuming anything, and LoadAll
+    // keeps them all until memory runs out (yaml-cpp issue 1040; found by the config
+    // fuzzer). Looking for a second document is enough.
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentStarts starts;
+    while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+    }
+    if (starts.marks.size() > 1) {
+      const auto& second = starts.marks[1];
+      problems.add(second, "",
+                   second.pos == starts.marks[0].pos
+                       ? std::string("invalid YAML: unexpected character")
+                       : std::string("expected one YAML document, found a second one"));
       return std::nullopt;
     }
-    return documents.empty() ? YAML::Node() : documents.front();
+    return starts.marks.empty() ? YAML::Node() : YAML::Load(text);
   } catch (const YAML::Exception& e) {
     problems.add(e.mark, "", fmt::format("invalid YAML: {}", e.msg));
     return std::nullopt;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <vector>
+
 #include "config/config.hpp"
 #include "config_test_support.hpp"
 
@@ -38,6 +41,30 @@ TEST(ConfigRulesTest, EmptyFileReportsTheRequiredSections) {
   EXPECT_TRUE(has_problem(result, "upstreams", "at least one upstream is required"));
   EXPECT_TRUE(has_problem(result, "routes", "at least one route is required"));
   EXPECT_EQ(result.problems.size(), 3u);
+}
+
+TEST(ConfigRulesTest, StrayTopLevelCommaIsAProblemNotAHang) {
+  // yaml-cpp 0.7's LoadAll returns empty documents forever on these (its issue 1040; found
+  // by tests/fuzz/config_loader_fuzz): each must be a problem, at once.
+  const std::vector<std::string> texts = {",",
+                                          " ,",
+                                          "# c\n,",
+                                          ",:",
+                                          "\"x\",",
+                                          std::string(",ni:\x01\x00\x00\x01"
+                                                      "dm\n",
+                                                      11),
+                                          valid_yaml() + ",\n"};
+  for (const auto& text : texts) {
+    auto result = load(text);
+    EXPECT_FALSE(result.config) << text;
+    EXPECT_FALSE(result.problems.empty()) << text;
+  }
+  // The same after ${VAR} substitution: the raw text was valid YAML.
+  ::setenv("RAMPART_TEST_EMPTY", "", 1);
+  auto result = load("${RAMPART_TEST_EMPTY},x\n" + valid_yaml());
+  EXPECT_FALSE(result.config);
+  EXPECT_FALSE(result.problems.empty());
 }
 
 TEST(ConfigRulesTest, OnlyOneDocument) {
