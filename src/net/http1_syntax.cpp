@@ -214,6 +214,20 @@ const char* end_of_line(const char* p, const char* last, http::error bad_char, e
 const char* parse_status_line(const char* p, const char* last, StatusLine& line, error_code& ec) {
   constexpr std::ptrdiff_t kFixedBytes = 13;  // "HTTP/1.1 200 "
   if (last - p < kFixedBytes) {
+    // Bytes that can't begin a status line fail at once (as a request line's do), or a short
+    // first read would only be looked at again when the head's end or the limit came.
+    constexpr std::string_view kPattern = "HTTP/1.1 999 ";
+    for (std::ptrdiff_t i = 0; i < last - p; ++i) {
+      const char c = p[i];
+      const bool fits = i == 7               ? (c == '0' || c == '1')
+                        : i == 9             ? (c >= '1' && c <= '9')
+                        : i >= 10 && i <= 11 ? (c >= '0' && c <= '9')
+                                             : c == kPattern[i];
+      if (!fits) {
+        ec = i < 9 ? http::error::bad_version : http::error::bad_status;
+        return nullptr;
+      }
+    }
     ec = http::error::need_more;
     return nullptr;
   }

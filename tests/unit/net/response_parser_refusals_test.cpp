@@ -152,6 +152,20 @@ TEST(ResponseParser, HeadSyntaxErrors) {
   }
 }
 
+TEST(ResponseParser, ShortStatusLineIsJudgedOnTheBytesThatCame) {
+  // A first read shorter than "HTTP/1.1 200 " is refused as soon as a byte cannot fit, not
+  // when the head's end or the limit comes (found by tests/fuzz/response_parser_fuzz).
+  EXPECT_EQ(parse_error("HTTP/1.1 20\n"), error::bad_status);
+  EXPECT_EQ(parse_error("HTTP/1.1 20\n" + std::string(1000, 'a')), error::bad_status);
+  EXPECT_EQ(parse_error("\x00O\r:b \n"sv), error::bad_version);
+  EXPECT_EQ(parse_error("HTTP/2"), error::bad_version);
+  EXPECT_EQ(parse_error("HTTP/1.1 0"), error::bad_status);
+  for (std::string_view prefix :
+       {"H", "HTTP/", "HTTP/1.0", "HTTP/1.1 ", "HTTP/1.1 2", "HTTP/1.1 204"}) {
+    EXPECT_EQ(parse_error(prefix), error::need_more) << prefix;
+  }
+}
+
 TEST(ResponseParser, HeaderLimit) {
   auto parse_with_limit = [](std::string_view text, std::uint32_t limit) {
     gateway::ResponseHead head;
