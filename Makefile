@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 SAN_BUILD_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build setup test-asan bench clean format format-check
+.PHONY: run test build setup test-asan bench clean format format-check fuzz fuzz-smoke fuzz-build
 
 setup:
 	./scripts/setup
@@ -23,6 +23,23 @@ test-asan: setup
 	cmake -S . -B $(SAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAMPART_SANITIZE=address,undefined >/dev/null
 	cmake --build $(SAN_BUILD_DIR) -j $(JOBS)
 	cd $(SAN_BUILD_DIR) && ctest --output-on-failure -j 2 --timeout 600
+
+# libFuzzer targets (tests/fuzz, clang, ASan+UBSan): `make fuzz` runs each for FUZZ_SECONDS,
+# `make fuzz-smoke` (CI) for 20 s; both fail on a crash. See tests/fuzz/run for where things go.
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= request_parser response_parser chunked_body config_loader
+
+fuzz-build: setup
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DRAMPART_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzz_targets
+
+fuzz: fuzz-build
+	./tests/fuzz/run $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	./tests/fuzz/run $(FUZZ_BUILD_DIR) 20 $(FUZZ_TARGETS)
 
 bench: setup
 	./scripts/setup --bench
