@@ -25,8 +25,10 @@ bool ClientConnection::parse_body() {
   auto& pieces = state_->request_pieces;
   pieces.clear();
   error_code ec;
-  body_parsed_ +=
+  const auto used =
       parser.put(asio::buffer(in_.data() + body_parsed_, in_.size() - body_parsed_), ec);
+  body_parsed_ += used;
+  state_->exchange.bytes_in += used;  // the body as received; a pipelined request is not ours
   if (ec && ec != http::error::need_more) {
     body_malformed_ = true;
     return false;
@@ -60,7 +62,6 @@ Task<bool> ClientConnection::read_body_some() {
   }
   in_.commit(n);
   body_received_ += n;
-  state_->exchange.bytes_in += n;
   co_return true;
 }
 

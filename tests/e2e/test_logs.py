@@ -48,6 +48,20 @@ class LogsTest(E2ETest):
         self.assertIsNone(line.get("code"))
         self.assertEqual(len(self.rp.request_logs("log-fields-1")), 1)
 
+    def test_bytes_in_is_the_request_as_received(self):
+        # head and body in one packet, and a chunked body: bytes_in counts exactly the
+        # request's bytes as they arrived (framing included), never a pipelined request's
+        for rid, body in (("log-bytes-cl", b"Content-Length: 11\r\n\r\nhello world"),
+                          ("log-bytes-chunked", b"Transfer-Encoding: chunked\r\n\r\n"
+                                                b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")):
+            with self.subTest(rid=rid):
+                req = (b"POST /echo HTTP/1.1\r\nHost: x\r\nX-Request-ID: " + rid.encode() +
+                       b"\r\n" + body)
+                nxt = b"GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                raw_ex(self.rp.port, req + nxt, 3)
+                line = self.wait_request(rid)
+                self.assertEqual(line["bytes_in"], len(req))
+
     def test_slow_request_durations(self):
         request(self.rp.port, "GET", "/slow?ms=300", headers={"X-Request-ID": "log-slow"})
         line = self.wait_request("log-slow")
