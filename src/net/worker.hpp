@@ -104,7 +104,7 @@ class Worker {
   void apply(std::shared_ptr<const Snapshot> snapshot);
   void sweep(std::chrono::steady_clock::time_point now);
 
-  unsigned index_;
+  [[maybe_unused]] unsigned index_;  ///< for debugging: which worker this is
   // Everything on this io_context happens on the worker's thread, so it runs without any
   // locking (the scheduler's mutex cost ~450 instructions per request). Other threads talk
   // to the worker only through the mailbox: a locked queue and an eventfd it reads.
