@@ -104,6 +104,8 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   void build_upstream_head();
   void build_response_head(Framing framing, bool close);
   void finish_request(Clock::time_point started);
+  /// The client left before its answer: logged as 499, the connection closes.
+  Outcome finish_abandoned();
   void set_deadline(Deadline kind, Clock::duration after);
   void set_body_deadline();
   void start_drain_grace();

@@ -142,6 +142,14 @@ Task<bool> ClientConnection::write_client_rest() {
   co_return !ec;
 }
 
+Outcome ClientConnection::finish_abandoned() {
+  // nginx's status for a request the client abandoned before the response: logs only.
+  constexpr int kClientClosedRequest = 499;
+  state_->exchange.response.status = kClientClosedRequest;
+  finish_request(state_->exchange.started);
+  return Outcome::close;
+}
+
 void ClientConnection::finish_request(Clock::time_point started) {
   auto now = Clock::now();
   double seconds = std::chrono::duration<double>(now - started).count();

@@ -23,8 +23,6 @@ namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kMaxUpstreamHeadBytes = 64 * 1024;
-// nginx's status for a request the client abandoned before the response: logs only.
-constexpr int kClientClosedRequest = 499;
 
 }  // namespace
 
@@ -229,9 +227,7 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
     upstream_.reset();
     stop_watching_client();
     if (client_gone_) {
-      state_->exchange.response.status = kClientClosedRequest;
-      finish_request(state_->exchange.started);
-      co_return Outcome::close;
+      co_return finish_abandoned();
     }
     if (reused && attempt == 0 && whole && nothing_received && !upstream_timed_out_) {
       send_failed_ = false;

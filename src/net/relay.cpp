@@ -60,13 +60,11 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
   const bool bodyless =
       state_->exchange.request.verb == http::verb::head || status == 204 || status == 304;
   const bool http10_client = state_->exchange.request.version < 11;
-  Framing framing;
-  if (status == 204) {
-    framing = {};
-  } else if (parser.chunked()) {
+  Framing framing;  // 204: none, whatever the upstream said
+  if (status != 204 && parser.chunked()) {
     framing = (http10_client && !bodyless) ? Framing{} : Framing::chunked();
-  } else if (auto length = parser.content_length()) {
-    framing = Framing::length_of(*length);
+  } else if (status != 204 && parser.content_length()) {
+    framing = Framing::length_of(*parser.content_length());
   }
   const bool decode = parser.chunked() && !bodyless;
   const bool rechunk = decode && framing.kind == Framing::Kind::chunked;

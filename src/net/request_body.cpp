@@ -128,10 +128,7 @@ Task<Outcome> ClientConnection::answer_body_failure() {
     co_return co_await answer_problem(
         Problem::of(ProblemCode::request_timeout, "the request body did not arrive in time"));
   }
-  // The client went away mid-body: nobody to answer (nginx's 499, for the log).
-  state_->exchange.response.status = 499;
-  finish_request(state_->exchange.started);
-  co_return Outcome::close;
+  co_return finish_abandoned();  // the client went away mid-body: nobody to answer
 }
 
 }  // namespace rampart::net

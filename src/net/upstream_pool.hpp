@@ -115,7 +115,6 @@ class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
     std::erase_if(idle_, [&](const auto& c) { return now - c->idle_since > max_idle; });
   }
   void clear() { idle_.clear(); }
-  std::size_t idle_count() const { return idle_.size(); }
 
  private:
   /// No byte waiting and not closed by the upstream: one non-blocking peek. The watch alone
