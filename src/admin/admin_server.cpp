@@ -12,14 +12,14 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
-#include "gateway/problem.hpp"
-#include "policies/request_id/request_id_policy.hpp"
+#include "http/problem.hpp"
+#include "http/ids.hpp"
 
 namespace rampart::admin {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
@@ -81,51 +81,51 @@ asio::awaitable<void> AdminServer::serve(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
-    http::request_parser<http::string_body> parser;
+    bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(16 * 1024);
     parser.body_limit(1024 * 1024);
     stream.expires_after(std::chrono::seconds(30));
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
     if (ec) {
       break;
     }
     auto& request = parser.get();
-    http::response<http::string_body> response;
+    bhttp::response<bhttp::string_body> response;
     response.version(11);
     response.keep_alive(request.keep_alive());
     auto target = std::string_view(request.target());
     auto path = target.substr(0, target.find('?'));
 
-    auto problem = [&](gateway::ProblemCode code, std::string_view detail) {
+    auto problem = [&](http::ProblemCode code, std::string_view detail) {
       std::string id;
-      policies::append_uuid_v4(id);
-      auto p = gateway::Problem::of(code, detail);
+      http::append_uuid_v4(id);
+      auto p = http::Problem::of(code, detail);
       response.result(static_cast<unsigned>(p.status));
-      response.set(http::field::content_type, "application/problem+json");
-      response.set(http::field::cache_control, "no-store");
+      response.set(bhttp::field::content_type, "application/problem+json");
+      response.set(bhttp::field::cache_control, "no-store");
       response.set("X-Request-ID", id);
       response.body().clear();
-      gateway::append_problem_body(p, id, response.body());
+      http::append_problem_body(p, id, response.body());
     };
 
     if (path == "/metrics") {
-      if (request.method() != http::verb::get && request.method() != http::verb::head) {
-        problem(gateway::ProblemCode::method_not_allowed, "/metrics answers GET");
-        response.set(http::field::allow, "GET, HEAD");
+      if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head) {
+        problem(http::ProblemCode::method_not_allowed, "/metrics answers GET");
+        response.set(bhttp::field::allow, "GET, HEAD");
       } else {
-        response.result(http::status::ok);
-        response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        response.result(bhttp::status::ok);
+        response.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         response.body() = metrics_();
       }
-    } else if (!bearer_matches(request[http::field::authorization], api_key_)) {
-      problem(gateway::ProblemCode::unauthorized, "the admin API needs the admin key");
-      response.set(http::field::www_authenticate, "Bearer");
+    } else if (!bearer_matches(request[bhttp::field::authorization], api_key_)) {
+      problem(http::ProblemCode::unauthorized, "the admin API needs the admin key");
+      response.set(bhttp::field::www_authenticate, "Bearer");
     } else {
-      problem(gateway::ProblemCode::not_found, "no such admin endpoint");
+      problem(http::ProblemCode::not_found, "no such admin endpoint");
     }
     response.set("X-Content-Type-Options", "nosniff");
     response.prepare_payload();
-    auto [write_ec, written] = co_await http::async_write(stream, response, kUseTuple);
+    auto [write_ec, written] = co_await bhttp::async_write(stream, response, kUseTuple);
     if (write_ec || !response.keep_alive()) {
       break;
     }

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "config/config.hpp"
+#include "policies/registry.hpp"
 
 namespace rampart::cli {
 
@@ -23,6 +24,7 @@ std::optional<config::Env> parse_env(const std::string& text) {
 
 int run_check(const std::string& config_path, const std::optional<std::string>& env_override) {
   config::LoadOptions options;
+  options.route_keys = policies::route_keys();
   if (env_override) {
     options.env_override = parse_env(*env_override);
     if (!options.env_override) {

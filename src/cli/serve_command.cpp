@@ -17,12 +17,14 @@
 #include "admin/admin_server.hpp"
 #include "cli/version.hpp"
 #include "config/config.hpp"
+#include "gateway/pipeline.hpp"
 #include "net/snapshot.hpp"
 #include "net/worker.hpp"
 #include "observe/health_board.hpp"
 #include "observe/health_checker.hpp"
 #include "observe/log.hpp"
 #include "observe/metrics.hpp"
+#include "policies/registry.hpp"
 
 namespace rampart::cli {
 
@@ -43,6 +45,13 @@ void print_problems(const std::vector<config::ConfigProblem>& problems) {
   for (const auto& p : problems) {
     std::fprintf(stderr, "%s\n", p.to_string().c_str());
   }
+}
+
+/// The keys policies own (headers:, ...) are read by the policies' own readers.
+config::LoadOptions load_options() {
+  config::LoadOptions options;
+  options.route_keys = policies::route_keys();
+  return options;
 }
 
 /// The control thread: signals, reloads, health checks, the admin listener, shutdown.
@@ -75,7 +84,7 @@ class ServeProcess {
     return_memory_after_bursts();
     asio::signal_set signals(ioc_, SIGTERM, SIGINT, SIGHUP);
     wait_for_signal(signals);
-    EventLog::write(LogLevel::info, "start", [&](observe::JsonWriter& j) {
+    EventLog::write(LogLevel::info, "start", [&](http::JsonWriter& j) {
       j.field("version", kVersion);
       j.field("listen", fmt::format("{}:{}", server.listen.host, server.listen.port));
       j.field("admin",
@@ -87,7 +96,7 @@ class ServeProcess {
     for (auto& worker : workers_) {
       worker->join();
     }
-    EventLog::write(LogLevel::info, "shutdown", [&](observe::JsonWriter& j) {
+    EventLog::write(LogLevel::info, "shutdown", [&](http::JsonWriter& j) {
       j.field("phase", "done");
       j.field("forced", forced_);
     });
@@ -120,7 +129,9 @@ class ServeProcess {
       }
       targets.push_back(net::UpstreamTarget{results.begin()->endpoint(), count});
     }
-    return std::make_shared<net::Snapshot>(std::move(c), std::move(targets), board_, ++generation_);
+    auto pipeline = std::make_shared<const gateway::Pipeline>(c, board_);
+    return std::make_shared<net::Snapshot>(std::move(c), std::move(pipeline), std::move(targets),
+                                           ++generation_);
   }
 
   static std::vector<tcp::endpoint> endpoints_of(const net::Snapshot& snapshot) {
@@ -168,7 +179,7 @@ class ServeProcess {
 
   void reload_failed(const std::vector<std::string>& problems) {
     ++reloads_failure_;
-    EventLog::write(LogLevel::error, "reload", [&](observe::JsonWriter& j) {
+    EventLog::write(LogLevel::error, "reload", [&](http::JsonWriter& j) {
       j.field("result", "error");
       j.key("problems");
       j.begin_array();
@@ -180,7 +191,7 @@ class ServeProcess {
   }
 
   void reload() {
-    auto result = config::load_config(config_path_);
+    auto result = config::load_config(config_path_, load_options());
     if (!result.problems.empty()) {
       std::vector<std::string> problems;
       for (const auto& problem : result.problems) {
@@ -217,7 +228,7 @@ class ServeProcess {
     }
     health_.start(*config_, endpoints_of(*snapshot));
     ++reloads_success_;
-    EventLog::write(LogLevel::info, "reload", [&](observe::JsonWriter& j) {
+    EventLog::write(LogLevel::info, "reload", [&](http::JsonWriter& j) {
       j.field("result", "ok");
       j.field("generation", static_cast<unsigned long long>(snapshot->generation));
       if (needs_restart) {
@@ -231,7 +242,7 @@ class ServeProcess {
 
   void begin_shutdown() {
     draining_ = true;
-    EventLog::write(LogLevel::info, "shutdown", [&](observe::JsonWriter& j) {
+    EventLog::write(LogLevel::info, "shutdown", [&](http::JsonWriter& j) {
       j.field("phase", "draining");
       j.field("drain_timeout_ms", static_cast<long long>(config_->server.drain_timeout.count()));
     });
@@ -310,13 +321,16 @@ class ServeProcess {
 }  // namespace
 
 int run_serve(const std::string& config_path) {
-  auto result = config::load_config(config_path);
+  auto result = config::load_config(config_path, load_options());
   if (!result.problems.empty()) {
     print_problems(result.problems);
     return 1;
   }
-  // Signals are handled by the control thread's signal_set; block them before any worker
-  // thread starts so the workers never receive them.
+  // SIGPIPE is blocked here, before any thread starts (threads inherit the mask), so a write
+  // to a client that is gone fails with EPIPE instead of ending the process. SIGHUP, SIGTERM
+  // and SIGINT stay deliverable to any thread: the control thread's signal_set (Asio's
+  // process-wide handler) turns them into work on the control thread, whichever thread the
+  // kernel picked.
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGPIPE);

@@ -64,7 +64,9 @@ Config read_document(const YAML::Node& document, ProblemList& problems,
     config.upstreams = read_upstreams(*upstreams, problems);
   }
   if (auto routes = root.require("routes", "at least one route is required")) {
-    config.routes = read_routes(*routes, problems, config.env, config.upstreams);
+    config.routes =
+        read_routes(*routes, problems,
+                    RouteContext{config.env, config.server, config.upstreams, options.route_keys});
   }
   for (auto key : kUnsupportedTopLevelKeys) {
     root.refuse_unsupported(key);

@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/cidr.hpp"
@@ -50,6 +52,9 @@ struct ServerConfig {
   std::size_t response_spool = 64 * 1024 * 1024;
   /// %2F and %5C in a path are passed on instead of refused (dot segments still are).
   bool allow_encoded_slashes = false;
+  /// How long a request's policies may wait in all (a store, Redis, a JWKS refetch) before
+  /// it is answered 503 policy_timeout; a route's policy_timeout overrides it.
+  Duration policy_timeout = std::chrono::seconds(5);
 };
 
 struct AdminConfig {
@@ -91,6 +96,32 @@ struct StreamConfig {
   Duration max_duration = std::chrono::hours(1);
 };
 
+struct Field;
+class ProblemList;
+
+/// What a policy's own reader read from its route key, for the policy it builds.
+class PolicySettings {
+ public:
+  virtual ~PolicySettings() = default;
+};
+
+/// A route key a policy owns (`headers:`, later `rate_limit:`, `body:`...) and its reader. The
+/// loader knows none of them: the registry (src/policies/registry.cpp) hands them to it. The
+/// reader adds a problem naming the key path for every rule broken, as the built-in sections
+/// do, and returns null when the value is unusable.
+struct RouteKeyReader {
+  std::string_view key;
+  std::function<std::shared_ptr<const PolicySettings>(const Field& field, ProblemList& problems,
+                                                      Env env)>
+      read;
+};
+
+/// A policy-owned route key as read by the policy's own reader (config/policy_settings.hpp).
+struct RouteSetting {
+  std::string key;
+  std::shared_ptr<const PolicySettings> settings;
+};
+
 struct RouteConfig {
   std::string name;
   RouteMatch match;
@@ -99,6 +130,21 @@ struct RouteConfig {
   AuthMode auth = AuthMode::required;
   bool is_public = false;  ///< `public: true`: an intentional unauthenticated route
   std::optional<StreamConfig> stream;
+  /// `dry_run: true`: refusals by the route's policies are logged and counted, not enforced.
+  bool dry_run = false;
+  /// How long the route's policies may wait (a store, Redis, a JWKS refetch) in all.
+  Duration policy_timeout = std::chrono::seconds(5);
+  std::vector<RouteSetting> settings;  ///< policy-owned keys, in file order
+
+  /// The settings read for a policy-owned key, or null when the route does not set it.
+  const PolicySettings* setting(std::string_view key) const {
+    for (const auto& s : settings) {
+      if (s.key == key) {
+        return s.settings.get();
+      }
+    }
+    return nullptr;
+  }
 };
 
 struct Config {
@@ -135,6 +181,8 @@ struct LoadOptions {
   /// Validate as this env whatever the file's `env:` says (`rampart check --env production`);
   /// the loaded Config then carries this env.
   std::optional<Env> env_override;
+  /// The route keys policies own (policies::route_keys()); without them such keys are unknown.
+  std::vector<RouteKeyReader> route_keys;
 };
 
 /// Reads, substitutes ${VAR}s, parses and validates the file. Never throws for bad input.

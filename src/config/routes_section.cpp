@@ -166,13 +166,18 @@ struct ReadRoute {
   bool match_ok = false;
 };
 
-ReadRoute read_route(const Field& field, ProblemList& problems, Env env,
-                     const std::vector<UpstreamConfig>& upstreams) {
+ReadRoute read_route(const Field& field, ProblemList& problems, const RouteContext& context) {
   ReadRoute result;
   RouteConfig& route = result.route;
-  MappingReader reader(field, problems,
-                       {"name", "match", "upstream", "auth", "public", "stream", "rate_limit",
-                        "body", "webhook", "cors"});
+  std::vector<std::string_view> keys{"name",       "match",  "upstream", "auth",
+                                     "public",     "stream", "dry_run",  "policy_timeout",
+                                     "rate_limit", "body",   "webhook",  "cors"};
+  for (const auto& policy_key : context.policy_keys) {
+    if (std::find(keys.begin(), keys.end(), policy_key.key) == keys.end()) {
+      keys.push_back(policy_key.key);
+    }
+  }
+  MappingReader reader(field, problems, std::move(keys));
   if (!reader.is_mapping()) {
     return result;
   }
@@ -190,18 +195,32 @@ ReadRoute read_route(const Field& field, ProblemList& problems, Env env,
   if (auto upstream_field = reader.require("upstream", "upstream is required")) {
     if (auto name = read_string(*upstream_field, problems)) {
       route.upstream = *name;
-      if (auto index = find_upstream(*upstream_field, problems, *name, upstreams)) {
+      if (auto index = find_upstream(*upstream_field, problems, *name, context.upstreams)) {
         route.upstream_index = *index;
       }
     }
   }
   reader.read("public", route.is_public, read_bool);
-  read_auth(reader, env, route);
+  reader.read("dry_run", route.dry_run, read_bool);
+  route.policy_timeout = context.server.policy_timeout;
+  reader.read("policy_timeout", route.policy_timeout, read_duration);
+  read_auth(reader, context.env, route);
   if (auto stream = reader.get("stream")) {
     route.stream = read_stream(*stream, problems);
   }
+  for (const auto& policy_key : context.policy_keys) {
+    if (auto value = reader.get(policy_key.key)) {
+      if (auto settings = policy_key.read(*value, problems, context.env)) {
+        route.settings.push_back(RouteSetting{std::string(policy_key.key), std::move(settings)});
+      }
+    }
+  }
   for (auto key : kUnsupportedRouteKeys) {
-    reader.refuse_unsupported(key);
+    bool owned = std::any_of(context.policy_keys.begin(), context.policy_keys.end(),
+                             [&](const RouteKeyReader& k) { return k.key == key; });
+    if (!owned) {
+      reader.refuse_unsupported(key);
+    }
   }
   return result;
 }
@@ -237,8 +256,8 @@ void check_overlaps(const std::vector<ReadRoute>& read, const std::vector<Field>
 
 }  // namespace
 
-std::vector<RouteConfig> read_routes(const Field& field, ProblemList& problems, Env env,
-                                     const std::vector<UpstreamConfig>& upstreams) {
+std::vector<RouteConfig> read_routes(const Field& field, ProblemList& problems,
+                                     const RouteContext& context) {
   std::vector<RouteConfig> routes;
   auto items = read_list(field, problems);
   if (!items) {
@@ -249,7 +268,7 @@ std::vector<RouteConfig> read_routes(const Field& field, ProblemList& problems, 
   }
   std::vector<ReadRoute> read;
   for (const auto& item : *items) {
-    read.push_back(read_route(item, problems, env, upstreams));
+    read.push_back(read_route(item, problems, context));
     routes.push_back(read.back().route);
   }
   check_names_unique(routes, *items, problems);

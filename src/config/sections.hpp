@@ -15,8 +15,15 @@ ServerConfig read_server(const Field& field, ProblemList& problems);
 AdminConfig read_admin(const Field& field, ProblemList& problems, Env env);
 LogConfig read_log(const Field& field, ProblemList& problems);
 std::vector<UpstreamConfig> read_upstreams(const Field& field, ProblemList& problems);
-std::vector<RouteConfig> read_routes(const Field& field, ProblemList& problems, Env env,
-                                     const std::vector<UpstreamConfig>& upstreams);
+/// What the routes reader needs from the rest of the file.
+struct RouteContext {
+  Env env;
+  const ServerConfig& server;
+  const std::vector<UpstreamConfig>& upstreams;
+  const std::vector<RouteKeyReader>& policy_keys;  ///< the keys policies own
+};
+std::vector<RouteConfig> read_routes(const Field& field, ProblemList& problems,
+                                     const RouteContext& context);
 
 /// The most server.workers may be, and what 0 ("one per core") resolves to at most.
 inline constexpr unsigned kMaxWorkers = 256;

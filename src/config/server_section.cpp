@@ -74,6 +74,7 @@ void read_body_and_send_limits(MappingReader& reader, ServerConfig& server) {
   reader.read("body_min_rate", server.body_min_rate,
               [](const Field& f, ProblemList& p) { return read_size(f, p, 0, kMaxBodyMinRate); });
   reader.read("send_timeout", server.send_timeout, read_duration);
+  reader.read("policy_timeout", server.policy_timeout, read_duration);
   // 0 is meaningful: never spool, a slow reader holds the upstream connection (back-pressure).
   reader.read("response_spool", server.response_spool,
               [](const Field& f, ProblemList& p) { return read_size(f, p, 0, kMaxResponseSpool); });
@@ -99,7 +100,7 @@ ServerConfig read_server(const Field& field, ProblemList& problems) {
       field, problems,
       {"listen", "workers", "max_connections", "max_header_bytes", "header_timeout", "idle_timeout",
        "drain_timeout", "trusted_proxies", "tls", "request_buffer", "body_timeout", "body_min_rate",
-       "send_timeout", "response_spool", "allow_encoded_slashes"});
+       "send_timeout", "response_spool", "allow_encoded_slashes", "policy_timeout"});
   reader.read("listen", server.listen, read_listen);
   reader.read("workers", server.workers,
               [](const Field& f, ProblemList& p) { return read_number(f, p, 0, kMaxWorkers); });

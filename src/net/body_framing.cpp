@@ -7,9 +7,9 @@
 
 namespace rampart::net {
 
-namespace http = boost::beast::http;
+namespace bhttp = boost::beast::http;
+using bhttp::field;
 using boost::system::error_code;
-using http::field;
 
 using namespace http1;
 
@@ -36,7 +36,7 @@ void FramingFields::on_field(field id, std::string_view value, error_code& ec) {
         } else if (iequals(option, "keep-alive")) {
           connection_keep_alive = true;
         } else if (!option.empty() && !is_token(option)) {
-          ec = http::error::bad_value;
+          ec = bhttp::error::bad_value;
         } else if (is_protected_field(option)) {
           connection_names_protected = true;
         }
@@ -52,9 +52,9 @@ void FramingFields::on_field(field id, std::string_view value, error_code& ec) {
       for_each_element(value, [&](std::string_view digits) {
         std::uint64_t length = 0;
         if (!parse_decimal(digits, length)) {
-          ec = http::error::bad_content_length;
+          ec = bhttp::error::bad_content_length;
         } else if (has_content_length && length != content_length) {
-          ec = http::error::multiple_content_length;
+          ec = bhttp::error::multiple_content_length;
         }
         has_content_length = true;
         content_length = length;
@@ -72,14 +72,14 @@ void FramingFields::on_field(field id, std::string_view value, error_code& ec) {
           return true;
         }
         if (chunked || !is_token(coding)) {
-          ec = http::error::bad_transfer_encoding;
+          ec = bhttp::error::bad_transfer_encoding;
         }
         any = true;
         chunked = iequals(coding, "chunked");
         return !ec;
       });
       if (!any) {
-        ec = http::error::bad_transfer_encoding;
+        ec = bhttp::error::bad_transfer_encoding;
       }
       transfer_encoding = true;
       break;
@@ -106,13 +106,13 @@ void FramingFields::check(error_code& ec) const {
   if (transfer_encoding && has_content_length) {
     // RFC 9112 §6.3 lets Transfer-Encoding win, but a peer that sends both is either broken
     // or trying to desynchronize someone: refused whatever the order (Beast takes some orders).
-    ec = http::error::bad_transfer_encoding;
+    ec = bhttp::error::bad_transfer_encoding;
   }
 }
 
 void BodyFraming::start_length(std::uint64_t bytes, error_code& ec) {
   if (bytes > body_left_) {
-    ec = http::error::body_limit;
+    ec = bhttp::error::body_limit;
     return;
   }
   remaining_ = bytes;
@@ -123,7 +123,7 @@ void BodyFraming::eof(error_code& ec) {
   if (state_ == State::body_to_eof) {
     state_ = State::done;
   } else if (state_ != State::done) {
-    ec = http::error::partial_message;
+    ec = bhttp::error::partial_message;
   }
 }
 
@@ -146,7 +146,7 @@ const char* BodyFraming::parse(const char* p, const char* last, error_code& ec) 
       case State::body_to_eof: {
         auto n = static_cast<std::size_t>(last - p);
         if (n > body_left_) {
-          ec = http::error::body_limit;
+          ec = bhttp::error::body_limit;
           return p;
         }
         body_left_ -= n;
@@ -160,7 +160,7 @@ const char* BodyFraming::parse(const char* p, const char* last, error_code& ec) 
         }
         const bool cr = state_ == State::chunk_data_cr;
         if (*p != (cr ? '\r' : '\n')) {
-          ec = http::error::bad_chunk;
+          ec = bhttp::error::bad_chunk;
           return p;
         }
         ++p;
@@ -191,31 +191,31 @@ const char* BodyFraming::parse_chunk_size(const char* p, const char* last, error
   std::uint64_t size = 0;
   for (int digit; q < line_last && (digit = hex_value(*q)) >= 0; ++q) {
     if (size >> 60 != 0) {
-      ec = http::error::bad_chunk;  // more than 64 bits
+      ec = bhttp::error::bad_chunk;  // more than 64 bits
       return nullptr;
     }
     size = size << 4 | static_cast<unsigned>(digit);
   }
   if (q == p && q < line_last) {
-    ec = http::error::bad_chunk;
+    ec = bhttp::error::bad_chunk;
     return nullptr;
   }
   const auto* lf = static_cast<const char*>(std::memchr(q, '\n', line_last - q));
   if (lf == nullptr) {
-    ec = line_last - p == kMaxChunkLineBytes ? http::error::bad_chunk : http::error::need_more;
+    ec = line_last - p == kMaxChunkLineBytes ? bhttp::error::bad_chunk : bhttp::error::need_more;
     return nullptr;
   }
   if (lf == q || lf[-1] != '\r') {
-    ec = http::error::bad_line_ending;
+    ec = bhttp::error::bad_line_ending;
     return nullptr;
   }
   if (!valid_chunk_extensions(q, lf - 1)) {
-    ec = http::error::bad_chunk_extension;
+    ec = bhttp::error::bad_chunk_extension;
     return nullptr;
   }
   if (size > 0) {
     if (size > body_left_) {
-      ec = http::error::body_limit;
+      ec = bhttp::error::body_limit;
       return nullptr;
     }
     body_left_ -= size;
@@ -233,7 +233,7 @@ const char* BodyFraming::parse_trailer(const char* p, const char* last, error_co
   const char* const line_last = p + std::min<std::size_t>(last - p, budget);
   const char* next = nullptr;
   if (p == line_last || *p == '\r' || *p == '\n') {
-    next = end_of_line(p, line_last, http::error::bad_field, ec);
+    next = end_of_line(p, line_last, bhttp::error::bad_field, ec);
     if (next != nullptr) {
       state_ = State::done;
     }
@@ -241,9 +241,9 @@ const char* BodyFraming::parse_trailer(const char* p, const char* last, error_co
     FieldLine line;
     next = parse_field_line(p, line_last, line, ec);
   }
-  if (next == nullptr && ec == http::error::need_more &&
+  if (next == nullptr && ec == bhttp::error::need_more &&
       static_cast<std::size_t>(line_last - p) == budget) {
-    ec = http::error::header_limit;
+    ec = bhttp::error::header_limit;
   }
   if (next != nullptr) {
     trailer_bytes_ += next - p;

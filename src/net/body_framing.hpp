@@ -49,9 +49,9 @@ class BodyFraming {
   /// `pieces` receives the decoded body pieces (chunk framing removed) while collecting.
   explicit BodyFraming(std::vector<std::string_view>* pieces = nullptr) : pieces_(pieces) {}
 
-  /// Body bytes beyond this fail with http::error::body_limit.
+  /// Body bytes beyond this fail with bhttp::error::body_limit.
   void limit(std::uint64_t bytes) { body_left_ = bytes; }
-  /// Trailer fields beyond this (and beyond 16 KiB) fail with http::error::header_limit.
+  /// Trailer fields beyond this (and beyond 16 KiB) fail with bhttp::error::header_limit.
   void trailer_limit(std::size_t bytes) { trailer_limit_ = bytes; }
   void collect_decoded(bool on) { collect_ = on && pieces_ != nullptr; }
 

@@ -8,14 +8,14 @@
 #include <boost/beast/http/error.hpp>
 #include <span>
 
-#include "net/path_check.hpp"
-#include "observe/json_writer.hpp"
+#include "http/json_writer.hpp"
+#include "observe/log.hpp"
 #include "observe/request_log.hpp"
 
 namespace rampart::net {
 
-using gateway::Problem;
-using gateway::ProblemCode;
+using http::Problem;
+using http::ProblemCode;
 using Outcome = ClientConnection::Outcome;
 
 namespace {
@@ -216,6 +216,12 @@ void ClientConnection::check_deadline(Clock::time_point now) {
       stream_expired_ = true;
       close_upstream();
       break;
+    case Deadline::policy:
+      if (policy_waiting_ && state_) {
+        state_->exchange.policy_timed_out = true;
+        policy_cancel_.emit(asio::cancellation_type::terminal);
+      }
+      break;
     case Deadline::none:
       break;
   }
@@ -268,7 +274,7 @@ Task<bool> ClientConnection::read_request_head() {
       if (!ec) {
         break;
       }
-      if (ec != http::error::need_more || in_.writable() == 0) {
+      if (ec != bhttp::error::need_more || in_.writable() == 0) {
         auto refusal = state_->request_parser->refusal(ec);
         if (refusal == Refusal::malformed && in_.writable() == 0) {
           refusal = Refusal::header_too_large;
@@ -298,100 +304,69 @@ void ClientConnection::prepare_exchange() {
   if (view_ != worker_.view()) {
     view_ = worker_.view();
   }
-  const auto& config = view_->snapshot->config();
   state_->exchange.peer = peer_;
+  state_->exchange.peer_text = peer_text_;
+  // The fields the client's Connection names go now, before the policies: a route's added
+  // field must not be one a client can strip with "Connection: X-Tenant".
+  state_->exchange.request.headers.remove_connection_options();
   state_->exchange.tls = false;
   client_gone_ = upstream_timed_out_ = stream_expired_ = false;
   upstream_protocol_error_ = send_failed_ = false;
-  body_timed_out_ = body_malformed_ = false;
-
-  // Client address: the TCP peer, unless the peer is a trusted proxy, in which case the
-  // rightmost X-Forwarded-For entry that is not itself a trusted proxy.
-  const auto& trusted = config.server.trusted_proxies;
-  auto is_trusted = [&](const boost::asio::ip::address& a) {
-    return std::any_of(trusted.begin(), trusted.end(),
-                       [&](const config::Cidr& c) { return c.contains(a); });
-  };
-  const std::string& peer_text = peer_text_;
-  state_->exchange.client_ip = peer_text;
-  const auto* xff = state_->exchange.request.headers.find(std::string_view("x-forwarded-for"));
-  if (xff != nullptr && !trusted.empty() && is_trusted(state_->exchange.peer)) {
-    state_->exchange.forwarded_for.assign(xff->value);
-    state_->exchange.forwarded_for += ", ";
-    state_->exchange.forwarded_for += peer_text;
-    std::string_view rest = xff->value;
-    while (!rest.empty()) {
-      auto comma = rest.rfind(',');
-      auto entry = rest.substr(comma == std::string_view::npos ? 0 : comma + 1);
-      while (!entry.empty() && entry.front() == ' ') {
-        entry.remove_prefix(1);
-      }
-      while (!entry.empty() && entry.back() == ' ') {
-        entry.remove_suffix(1);
-      }
-      error_code ec;
-      auto address = boost::asio::ip::make_address(std::string(entry), ec);
-      if (ec) {
-        break;
-      }
-      state_->exchange.client_ip = address.to_string();
-      if (!is_trusted(address)) {
-        break;
-      }
-      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
-    }
-  } else {
-    state_->exchange.forwarded_for = peer_text;
-  }
-  state_->exchange.identity = "ip:";
-  state_->exchange.identity += state_->exchange.client_ip;
+  body_timed_out_ = body_malformed_ = body_too_large_ = body_started_parse_ = false;
+  body_parsed_ = body_decoded_ = 0;
+  policy_deadline_ = {};
+  state_->forget_body();
 }
 
 Task<Outcome> ClientConnection::handle_request() {
   prepare_exchange();
-  const auto& pipeline = view_->snapshot->pipeline;
-  auto& request = state_->exchange.request;
-
-  auto verdict = pipeline.on_request_before_routing(state_->exchange);
-  if (!verdict.is_next()) {
-    co_return co_await answer_problem(verdict.problem);
-  }
-  if (request.target.empty() || request.target.front() != '/') {
-    worker_.metrics().reject(observe::RejectReason::path);
-    co_return co_await answer_problem(
-        Problem::of(ProblemCode::bad_request, "the request target must be an absolute path"));
-  }
-  if (!is_safe_path(request.path, view_->snapshot->config().server.allow_encoded_slashes)) {
-    // "/public/../admin" or "/public/..;/admin" must not reach a route the plain path would
-    // not match.
-    worker_.metrics().reject(observe::RejectReason::path);
-    co_return co_await answer_problem(
-        Problem::of(ProblemCode::bad_request, "the path has dot segments or encoded separators"));
-  }
-  if (request.path == "/health" || request.path.starts_with("/health/")) {
-    if (request.path == "/health" || request.path == "/health/live" ||
-        request.path == "/health/ready") {
-      co_return co_await answer_builtin();
+  const auto& handler = *view_->snapshot->handler;
+  auto& exchange = state_->exchange;
+  for (;;) {
+    switch (handler.run(exchange, *view_->handler_state)) {
+      case Step::answer:
+        co_return co_await answer_exchange();
+      case Step::proxy:
+        co_return co_await proxy();
+      case Step::read_body:
+        if (!co_await read_body_for_policies()) {
+          co_return co_await answer_body_failure();
+        }
+        break;
+      case Step::wait:
+        co_await wait_for_policy(handler);
+        break;
     }
   }
+}
 
-  auto match = pipeline.router().match(request.method, request.path);
-  if (match.route == nullptr) {
-    if (match.path_matched) {
-      std::string allow = "Allow: " + pipeline.router().allowed_methods(request.path) + "\r\n";
-      co_return co_await answer_problem(
-          Problem::of(ProblemCode::method_not_allowed, "this route does not accept the method"),
-          allow);
-    }
-    co_return co_await answer_problem(
-        Problem::of(ProblemCode::not_found, "no route matches the request"));
+Task<void> ClientConnection::wait_for_policy(const RequestHandler& handler) {
+  auto& exchange = state_->exchange;
+  if (policy_deadline_ == Clock::time_point{}) {
+    // One deadline for all the waits of a request, from its first.
+    const auto timeout = exchange.route ? exchange.route->policy_timeout
+                                        : view_->snapshot->config().server.policy_timeout;
+    policy_deadline_ = worker_.coarse_now() + timeout;
   }
-  state_->exchange.route = match.route;
-  verdict = pipeline.on_request_for_route(state_->exchange, match.index);
-  if (!verdict.is_next()) {
-    co_return co_await answer_problem(verdict.problem);
+  deadline_kind_ = Deadline::policy;
+  deadline_ = policy_deadline_;
+  policy_waiting_ = true;
+  // A child coroutine with its own cancellation slot, so that the sweep can end the wait at
+  // the deadline. Only pending stages get here: the synchronous path costs no frame.
+  auto [thrown] = co_await asio::co_spawn(
+      client_.get_executor(), handler.wait(exchange, *view_->handler_state),
+      asio::bind_cancellation_slot(policy_cancel_.slot(),
+                                   asio::as_tuple(asio::use_awaitable_t<Executor>{})));
+  policy_waiting_ = false;
+  deadline_kind_ = Deadline::none;
+  if (thrown) {
+    // A policy must not throw on the request path; if one does, the request is not let
+    // through: it is answered as a policy that did not decide.
+    observe::EventLog::write(config::LogLevel::error, "policy_error", [&](http::JsonWriter& j) {
+      j.field("request_id", exchange.request_id);
+    });
+    exchange.policy_timed_out = true;
   }
-  co_return co_await proxy(match.index);
 }
 
 void ClientConnection::start_watching_client(std::size_t retained_bytes) {

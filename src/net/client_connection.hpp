@@ -1,7 +1,9 @@
 #pragma once
-// One client connection and the requests on it, as a single coroutine: read a head, run the
-// pipeline, answer or proxy, repeat while keep-alive holds. Timeouts are one deadline checked
-// by the worker's coarse sweep (a timer per operation costs ~24% on the request path).
+// One client connection and the requests on it, as a single coroutine: read a head, ask the
+// request handler (the gateway's pipeline) what to do and do it (answer, read the body, wait
+// for a policy, proxy), repeat while keep-alive holds. The connection owns the socket, the
+// buffers and the deadlines; the decisions are the handler's. Timeouts are one deadline
+// checked by the worker's coarse sweep (a timer per operation costs ~24% on the request path).
 
 #include <array>
 #include <chrono>
@@ -9,10 +11,11 @@
 #include <optional>
 #include <string>
 
-#include "gateway/exchange.hpp"
+#include "http/exchange.hpp"
 #include "net/asio.hpp"
 #include "net/head_writer.hpp"
 #include "net/io_buffer.hpp"
+#include "net/request_handler.hpp"
 #include "net/request_parser.hpp"
 #include "net/response_spool.hpp"
 #include "net/upstream_pool.hpp"
@@ -45,14 +48,18 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
 
  private:
   /// What the deadline guards, and so what expiring it does.
-  enum class Deadline { none, client, body, upstream, stream, drain };
+  enum class Deadline { none, client, body, upstream, stream, drain, policy };
 
   Task<bool> read_request_head();
   Task<Outcome> handle_request();
   Task<void> linger();
-  Task<Outcome> proxy(std::size_t route_index);
-  Task<Outcome> answer_builtin();
-  Task<Outcome> answer_problem(gateway::Problem problem, std::string_view extra_headers = {});
+  /// Step::wait: the pending stage under the request's policy deadline.
+  Task<void> wait_for_policy(const RequestHandler& handler);
+  Task<Outcome> proxy();
+  /// Step::answer: exchange.problem, or exchange.reply.
+  Task<Outcome> answer_exchange();
+  /// Answers with a problem; exchange.reply.headers are added to it.
+  Task<Outcome> answer_problem(http::Problem problem);
   Task<Outcome> answer(int status, std::string_view content_type, std::string_view body,
                        bool close);
 
@@ -86,18 +93,30 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
 
   // The request body (request_body.cpp). Decoded body bytes are gathered at the front of in_,
   // [0, body_decoded_); [body_parsed_, in_.size()) is what is not parsed yet.
+  /// Starts the body parse at the front of in_, the head gone from it (`keep_head`: copied
+  /// into the request state first, its views with it, for policies that read it after the
+  /// body); sends 100 Continue when the client waits for it. False when the client failed
+  /// (see answer_body_failure).
+  Task<bool> start_body(bool keep_head);
   /// Parses what arrived; false for broken framing (body_malformed_ set).
   bool parse_body();
   /// One read of body bytes under the body deadline; false when the client is gone or slow.
   Task<bool> read_body_some();
-  /// Reads the body whole if it fits server.request_buffer; false when reading failed.
-  Task<bool> buffer_request_body();
+  enum class BodyRead { whole, too_large, failed };
+  /// Reads the body whole, decoded, up to `limit` bytes. With `may_spill`, what outgrows in_
+  /// moves to the request state's body buffer; without, too_large also means "does not fit
+  /// in_" and the body stays in place, ready to be streamed.
+  Task<BodyRead> read_body_whole(std::size_t limit, bool may_spill);
+  /// Step::read_body: the body whole into exchange.body, or 413 / 400 / 408 / nothing.
+  Task<bool> read_body_for_policies();
+  /// The decoded body held whole: the policies' copy, or the front of in_.
+  std::string_view whole_body() const;
   /// Sends the rest of the body upstream as it arrives; sets body_malformed_, client_gone_,
   /// body_timed_out_ for the client's faults, returns the upstream's write error.
   Task<error_code> stream_request_body(Framing framing);
   /// Adds the decoded bytes (in rampart's own chunk framing for `chunked`) to state_->gather.
   void gather_body(Framing framing);
-  /// The client failed while its body was read: 400, 408 or nothing (it left).
+  /// The client failed while its body was read: 413, 400, 408 or nothing (it left).
   Task<Outcome> answer_body_failure();
 
   void prepare_exchange();
@@ -140,6 +159,8 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   bool send_failed_ = false;  ///< the upstream stopped taking the request: never pool it
   bool body_timed_out_ = false;
   bool body_malformed_ = false;
+  bool body_too_large_ = false;
+  bool body_started_parse_ = false;  ///< the head left in_ and the body parse began
   bool watching_client_ = false;
   bool watch_pending_ = false;  ///< waiting on the upstream: the sweep may start the watch
   std::size_t watch_retained_bytes_ = 0;
@@ -157,8 +178,12 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   std::array<char, 24> chunk_size_line_{};
   /// Only while a response is spooled: its temp file.
   std::optional<ResponseSpool> spool_;
-  bool feeding_spool_ = false;       ///< the upstream is still read into spool_
-  bool spool_wait_pending_ = false;  ///< feed_spooled_client waits for the client
+  /// Cancels a pending policy's wait when Deadline::policy passes.
+  asio::cancellation_signal policy_cancel_;
+  bool policy_waiting_ = false;
+  Clock::time_point policy_deadline_{};  ///< the request's policy deadline, set at its first wait
+  bool feeding_spool_ = false;           ///< the upstream is still read into spool_
+  bool spool_wait_pending_ = false;      ///< feed_spooled_client waits for the client
 };
 
 }  // namespace rampart::net

@@ -4,24 +4,13 @@
 #include <charconv>
 #include <cstring>
 
-#include "gateway/problem.hpp"
+#include "http/problem.hpp"
 
 namespace rampart::net {
 
-using gateway::field;
+using http::field;
 
 namespace {
-
-bool is_named(const gateway::HeaderField& f, std::string_view name) {
-  return f.id == field::unknown && boost::beast::iequals(f.name, name);
-}
-
-/// X-Rampart-* headers are rampart's word to the upstream (SPEC §3.7): a client's are dropped.
-bool is_rampart_header(const gateway::HeaderField& f) {
-  constexpr std::string_view kPrefix = "x-rampart-";
-  return f.id == field::unknown && f.name.size() >= kPrefix.size() &&
-         boost::beast::iequals(f.name.substr(0, kPrefix.size()), kPrefix);
-}
 
 /// Writes a head into a string sized once for the worst case and trimmed at the end: the
 /// fields go in with plain copies, without a capacity check or a zero-fill per field.
@@ -83,25 +72,31 @@ constexpr std::size_t field_bytes(std::string_view name, std::string_view value)
   return name.size() + value.size() + 4;
 }
 
-/// Fields rampart sets itself towards the upstream; the client's copies are dropped.
-bool is_set_by_rampart(const gateway::HeaderField& f) {
+/// Fields rampart sets itself towards the upstream; the client's copies are dropped, also
+/// spelled with '_' (X_Rampart_Identity), which WSGI, Rack and CGI servers read as the same
+/// field as rampart's.
+bool is_set_by_rampart(const http::HeaderField& f) {
   if (f.id != field::unknown || f.name.size() < 2 || (f.name[0] | 0x20) != 'x' ||
-      f.name[1] != '-') {
+      (f.name[1] != '-' && f.name[1] != '_')) {
     return false;
   }
-  return is_named(f, "x-forwarded-for") || is_named(f, "x-forwarded-proto") || is_rampart_header(f);
+  constexpr std::string_view kPrefix = "x-rampart-";
+  return http::same_header_name(f.name, "x-forwarded-for") ||
+         http::same_header_name(f.name, "x-forwarded-proto") ||
+         http::same_header_name(f.name, "x-request-id") ||
+         (f.name.size() >= kPrefix.size() &&
+          http::same_header_name(f.name.substr(0, kPrefix.size()), kPrefix));
 }
 
 }  // namespace
 
-void write_upstream_head(std::string& out, gateway::Exchange& exchange,
+void write_upstream_head(std::string& out, http::Exchange& exchange,
                          const config::UpstreamConfig& upstream, std::optional<Framing> framing) {
   auto& request = exchange.request;
-  request.headers.remove_connection_options();
-  auto forwarded = [&](const gateway::HeaderField& f) {
+  auto forwarded = [&](const http::HeaderField& f) {
     // X-Forwarded-* are rampart's to set: a client must not choose what the upstream believes.
-    return !f.removed && !gateway::is_hop_by_hop(f.id) && !is_framing(f.id) &&
-           f.id != field::host && f.id != field::expect && !is_set_by_rampart(f);
+    return !f.removed && !http::is_hop_by_hop(f.id) && !is_framing(f.id) && f.id != field::host &&
+           f.id != field::expect && !is_set_by_rampart(f);
   };
   constexpr std::string_view kIdentity = "X-Rampart-Identity", kFor = "X-Forwarded-For",
                              kProto = "X-Forwarded-Proto";
@@ -148,13 +143,11 @@ std::size_t write_chunk_size(char* out, std::uint64_t size) {
   return static_cast<std::size_t>(p - out);
 }
 
-void write_response_head(std::string& out, gateway::Exchange& exchange, Framing framing,
-                         bool close) {
+void write_response_head(std::string& out, http::Exchange& exchange, Framing framing, bool close) {
   auto& response = exchange.response;
-  response.headers.remove_connection_options();
   // The upstream's reason phrase is its own text ("200 Leaked /srv/app/secret.py"): never
   // relayed, as an upstream's error body is not.
-  const std::string_view reason = gateway::reason_phrase(response.status);
+  const std::string_view reason = http::reason_phrase(response.status);
   constexpr std::string_view kClose = "Connection: close\r\n";
   constexpr std::string_view kKeepAlive = "Connection: keep-alive\r\n";
   std::size_t max_bytes = kKeepAlive.size() + 9 + 8 + 1 + reason.size() + 2 +
@@ -171,7 +164,7 @@ void write_response_head(std::string& out, gateway::Exchange& exchange, Framing 
   head.put(reason);
   head.put("\r\n");
   for (const auto& f : response.headers.fields()) {
-    if (f.removed || gateway::is_hop_by_hop(f.id) || is_framing(f.id)) {
+    if (f.removed || http::is_hop_by_hop(f.id) || is_framing(f.id)) {
       continue;
     }
     head.field(f.name, f.value);

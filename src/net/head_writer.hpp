@@ -8,7 +8,7 @@
 #include <string>
 
 #include "config/config.hpp"
-#include "gateway/exchange.hpp"
+#include "http/exchange.hpp"
 
 namespace rampart::net {
 
@@ -28,17 +28,18 @@ struct Framing {
 /// X-Forwarded-For/-Proto set by rampart, policies' extra headers. The client's
 /// Content-Length, Transfer-Encoding and Expect are never copied: with `framing`, rampart's
 /// own framing ends the head; without (the body's framing is not known yet),
-/// end_upstream_head() adds it later.
-void write_upstream_head(std::string& out, gateway::Exchange& exchange,
+/// end_upstream_head() adds it later. The fields the client's Connection names must have been
+/// removed before (HeaderList::remove_connection_options, before the policies ran).
+void write_upstream_head(std::string& out, http::Exchange& exchange,
                          const config::UpstreamConfig& upstream,
                          std::optional<Framing> framing = std::nullopt);
 void end_upstream_head(std::string& out, Framing framing);
 
 /// A response head for the client, after the policies' on_response ran: the standard reason
 /// phrase (never the upstream's), the upstream's fields but its framing, then `framing`;
-/// `close`: announce Connection: close.
-void write_response_head(std::string& out, gateway::Exchange& exchange, Framing framing,
-                         bool close);
+/// `close`: announce Connection: close. As for requests, the fields the upstream's Connection
+/// names must have been removed before the policies' hooks ran.
+void write_response_head(std::string& out, http::Exchange& exchange, Framing framing, bool close);
 
 /// "<hex size>\r\n" into `out`, which must hold 18 bytes; returns the length written.
 std::size_t write_chunk_size(char* out, std::uint64_t size);

@@ -11,7 +11,7 @@
 
 namespace rampart::net::http1 {
 
-namespace http = boost::beast::http;
+namespace bhttp = boost::beast::http;
 
 namespace {
 
@@ -96,9 +96,9 @@ const char* skip_token_chars(const char* p, const char* last) {
   return p;
 }
 
-inline const char* crlf(const char* p, const char* last, http::error bad_char, error_code& ec) {
+inline const char* crlf(const char* p, const char* last, bhttp::error bad_char, error_code& ec) {
   if (p == last || (*p == '\r' && p + 1 == last)) {
-    ec = http::error::need_more;
+    ec = bhttp::error::need_more;
     return nullptr;
   }
   if (*p != '\r' && *p != '\n') {
@@ -107,7 +107,7 @@ inline const char* crlf(const char* p, const char* last, http::error bad_char, e
   }
   // A bare LF ends a line for some parsers and not for others: refused.
   if (*p != '\r' || p[1] != '\n') {
-    ec = http::error::bad_line_ending;
+    ec = bhttp::error::bad_line_ending;
     return nullptr;
   }
   return p + 2;
@@ -197,7 +197,7 @@ field common_field(std::string_view name) {
 }
 
 [[gnu::noinline]] field rare_field(std::string_view name) {
-  return http::string_to_field({name.data(), name.size()});
+  return bhttp::string_to_field({name.data(), name.size()});
 }
 
 }  // namespace
@@ -207,7 +207,7 @@ field field_id(std::string_view name) {
   return id != field::unknown ? id : rare_field(name);
 }
 
-const char* end_of_line(const char* p, const char* last, http::error bad_char, error_code& ec) {
+const char* end_of_line(const char* p, const char* last, bhttp::error bad_char, error_code& ec) {
   return crlf(p, last, bad_char, ec);
 }
 
@@ -224,20 +224,20 @@ const char* parse_status_line(const char* p, const char* last, StatusLine& line,
                         : i >= 10 && i <= 11 ? (c >= '0' && c <= '9')
                                              : c == kPattern[i];
       if (!fits) {
-        ec = i < 9 ? http::error::bad_version : http::error::bad_status;
+        ec = i < 9 ? bhttp::error::bad_version : bhttp::error::bad_status;
         return nullptr;
       }
     }
-    ec = http::error::need_more;
+    ec = bhttp::error::need_more;
     return nullptr;
   }
   if (std::memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') || p[8] != ' ') {
-    ec = http::error::bad_version;
+    ec = bhttp::error::bad_version;
     return nullptr;
   }
   auto digit = [](char c) { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0'); };
   if (digit(p[9]) - 1 > 8 || digit(p[10]) > 9 || digit(p[11]) > 9 || p[12] != ' ') {
-    ec = http::error::bad_status;  // not 100 to 999
+    ec = bhttp::error::bad_status;  // not 100 to 999
     return nullptr;
   }
   line.status = static_cast<int>(digit(p[9]) * 100 + digit(p[10]) * 10 + digit(p[11]));
@@ -245,7 +245,7 @@ const char* parse_status_line(const char* p, const char* last, StatusLine& line,
   const char* reason = p + kFixedBytes;
   p = skip_value_chars(reason, last);
   line.reason = std::string_view(reason, p - reason);
-  return crlf(p, last, http::error::bad_reason, ec);
+  return crlf(p, last, bhttp::error::bad_reason, ec);
 }
 
 const char* parse_request_line(const char* p, const char* last, RequestLine& line, error_code& ec) {
@@ -254,22 +254,22 @@ const char* parse_request_line(const char* p, const char* last, RequestLine& lin
   const char* start = p;
   p = skip_token_chars(p, last);
   if (p == last) {
-    ec = http::error::need_more;
+    ec = bhttp::error::need_more;
     return nullptr;
   }
   if (*p != ' ' || p == start) {
-    ec = http::error::bad_method;
+    ec = bhttp::error::bad_method;
     return nullptr;
   }
   line.method = std::string_view(start, p - start);
   start = ++p;
   p = skip_target_chars(p, last);
   if (p == last) {
-    ec = http::error::need_more;
+    ec = bhttp::error::need_more;
     return nullptr;
   }
   if (*p != ' ' || p == start) {
-    ec = http::error::bad_target;
+    ec = bhttp::error::bad_target;
     return nullptr;
   }
   line.target = std::string_view(start, p - start);
@@ -277,22 +277,22 @@ const char* parse_request_line(const char* p, const char* last, RequestLine& lin
   constexpr std::string_view kVersion = "HTTP/1.";
   const auto available = static_cast<std::size_t>(last - p);
   if (std::memcmp(p, kVersion.data(), std::min(available, kVersion.size())) != 0) {
-    ec = http::error::bad_version;
+    ec = bhttp::error::bad_version;
     return nullptr;
   }
   if (available <= kVersion.size()) {
-    ec = http::error::need_more;
+    ec = bhttp::error::need_more;
     return nullptr;
   }
   // HTTP/1.2 and later minor versions would be answered as 1.1 (RFC 9110 §2.5), but no such
   // version exists, and a client sending one is more likely probing than speaking HTTP.
   const char minor = p[kVersion.size()];
   if (minor != '0' && minor != '1') {
-    ec = http::error::bad_version;
+    ec = bhttp::error::bad_version;
     return nullptr;
   }
   line.http11 = minor == '1';
-  return crlf(p + kVersion.size() + 1, last, http::error::bad_version, ec);
+  return crlf(p + kVersion.size() + 1, last, bhttp::error::bad_version, ec);
 }
 
 const char* parse_field_line(const char* p, const char* last, FieldLine& line, error_code& ec) {
@@ -302,12 +302,12 @@ const char* parse_field_line(const char* p, const char* last, FieldLine& line, e
   if (line.id == field::unknown) {
     const char* end = skip_token_chars(p, last);
     if (end == last) {
-      ec = http::error::need_more;
+      ec = bhttp::error::need_more;
       return nullptr;
     }
     if (end != colon || end == p) {
       // Obsolete line folding is refused rather than unfolded: parsers disagree on it.
-      ec = is_ows(*p) ? http::error::bad_obs_fold : http::error::bad_field;
+      ec = is_ows(*p) ? bhttp::error::bad_obs_fold : bhttp::error::bad_field;
       return nullptr;
     }
     line.id = rare_field({p, std::size_t(colon - p)});
@@ -324,7 +324,7 @@ const char* parse_field_line(const char* p, const char* last, FieldLine& line, e
     --end;
   }
   line.value = std::string_view(start, end - start);
-  return crlf(p, last, http::error::bad_value, ec);
+  return crlf(p, last, bhttp::error::bad_value, ec);
 }
 
 bool valid_chunk_extensions(const char* p, const char* last) {

@@ -4,76 +4,51 @@
 
 #include <boost/beast/http/error.hpp>
 
+#include "http/json_writer.hpp"
 #include "net/client_connection.hpp"
 #include "net/head_writer.hpp"
 #include "net/write_now.hpp"
-#include "observe/json_writer.hpp"
 #include "observe/log.hpp"
 #include "observe/request_log.hpp"
 
 namespace rampart::net {
 
-using gateway::Problem;
-using gateway::ProblemCode;
+using http::Problem;
+using http::ProblemCode;
 using Outcome = ClientConnection::Outcome;
 
 namespace {
 constexpr std::string_view kProblemJson = "application/problem+json";
 }  // namespace
 
-Task<Outcome> ClientConnection::answer_builtin() {
-  const auto& path = state_->exchange.request.path;
-  if (state_->exchange.request.verb != http::verb::get &&
-      state_->exchange.request.verb != http::verb::head) {
-    co_return co_await answer_problem(
-        Problem::of(ProblemCode::method_not_allowed, "health endpoints answer GET and HEAD"),
-        "Allow: GET, HEAD\r\n");
+Task<Outcome> ClientConnection::answer_exchange() {
+  auto& exchange = state_->exchange;
+  if (exchange.problem) {
+    co_return co_await answer_problem(std::move(*exchange.problem));
   }
-  state_->body.clear();
-  int status = 200;
-  if (path == "/health") {
-    state_->body = R"({"status":"ok"})";
-  } else if (path == "/health/live") {
-    state_->body = R"({"status":"alive"})";
-  } else {
-    const auto& snapshot = *view_->snapshot;
-    bool ready = true;
-    std::string checks;
-    observe::JsonWriter json(checks);
-    json.begin_object();
-    for (const auto& upstream : snapshot.config().upstreams) {
-      bool healthy = !upstream.health || snapshot.health->healthy(upstream.name);
-      ready = ready && healthy;
-      json.field("upstream:" + upstream.name, healthy ? "healthy" : "unhealthy");
-    }
-    json.end_object();
-    status = ready ? 200 : 503;
-    state_->body = ready ? R"({"status":"ready","checks":)" : R"({"status":"not_ready","checks":)";
-    state_->body += checks;
-    state_->body += '}';
-  }
-  state_->exchange.response.headers.clear();
-  co_return co_await answer(status, "application/json", state_->body, false);
+  const bool close = exchange.request.has_body && !exchange.body_read;
+  co_return co_await answer(exchange.reply.status, exchange.reply.content_type, exchange.reply.body,
+                            close);
 }
 
-Task<Outcome> ClientConnection::answer_problem(Problem problem, std::string_view extra_headers) {
-  state_->exchange.problem = problem;
-  state_->exchange.response.headers.clear();
+Task<Outcome> ClientConnection::answer_problem(Problem problem) {
   if (!view_) {
     view_ = worker_.view();
   }
-  state_->exchange.response_extra_headers.assign(extra_headers);
-  state_->exchange.response_extra_headers += "Cache-Control: no-store\r\n";
-  state_->body.clear();
-  if (state_->exchange.request_id.empty()) {
-    // Rejected before the request-id stage ran (malformed head): make one now.
-    view_->snapshot->pipeline.on_request_before_routing(state_->exchange);
+  auto& exchange = state_->exchange;
+  if (exchange.request_id.empty()) {
+    // Refused before the request-id stage ran (a malformed head): it still gets an id.
+    view_->snapshot->handler->identify(exchange);
   }
-  gateway::append_problem_body(problem, state_->exchange.request_id, state_->body);
+  state_->body.clear();
+  http::append_problem_body(problem, exchange.request_id, state_->body);
   // A request body we did not read would be taken for the next request: close instead.
-  bool close = (state_->exchange.request.has_body && !state_->request_parser->is_done()) ||
-               problem.status == 400 || problem.status == 414 || problem.status == 431;
-  co_return co_await answer(problem.status, kProblemJson, state_->body, close);
+  bool close = (exchange.request.has_body && !state_->request_parser->is_done()) ||
+               problem.status == 400 || problem.status == 413 || problem.status == 414 ||
+               problem.status == 431;
+  const int status = problem.status;
+  exchange.problem = std::move(problem);
+  co_return co_await answer(status, kProblemJson, state_->body, close);
 }
 
 Task<Outcome> ClientConnection::answer(int status, std::string_view content_type,
@@ -86,9 +61,16 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   auto& exchange = state_->exchange;
   exchange.response.status = status;
   exchange.response.reason = {};
-  view_->snapshot->pipeline.on_response(exchange);
-  // The same serializer as proxied responses.
+  exchange.response.headers.clear();
   auto& extra = exchange.response_extra_headers;
+  extra.assign(exchange.reply.headers);
+  if (exchange.problem) {
+    extra += "Cache-Control: no-store\r\n";
+  }
+  if (view_->handler_state) {
+    view_->snapshot->handler->on_response(exchange, *view_->handler_state);
+  }
+  // The same serializer as proxied responses.
   extra += "Content-Type: ";
   extra += content_type;
   extra += "\r\n";
@@ -97,15 +79,16 @@ Task<Outcome> ClientConnection::answer(int status, std::string_view content_type
   auto& gather = state_->gather;
   gather.clear();
   gather.push_back(asio::buffer(state_->head));
-  if (exchange.request.verb != http::verb::head && !body.empty()) {
+  if (exchange.request.verb != bhttp::verb::head && !body.empty()) {
     gather.push_back(asio::buffer(body.data(), body.size()));
   }
   if (!write_client_now()) {
     co_await write_client_rest();
   }
   finish_request(state_->exchange.started);
-  in_.consume(std::min(head_bytes_, in_.size()));
-  head_bytes_ = 0;
+  // The head, and a body read whole: what follows is the next request.
+  in_.consume(std::min(head_bytes_ + body_parsed_, in_.size()));
+  head_bytes_ = body_parsed_ = body_decoded_ = 0;
   co_return close ? Outcome::close : Outcome::keep_alive;
 }
 

@@ -15,13 +15,13 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/header_list.hpp"
+#include "http/header_list.hpp"
 #include "net/body_framing.hpp"
 #include "net/http1_syntax.hpp"
 
 namespace rampart::net {
 
-namespace http = boost::beast::http;
+namespace bhttp = boost::beast::http;
 
 /// `Derived` provides `std::size_t parse_head(const char* first, const char* last, ec)`: the
 /// head's size once [first, last) holds it all (with the fields in `head_.headers`, framing_
@@ -31,12 +31,12 @@ template <class Derived>
 class MessageParser {
  public:
   /// A head (and, separately, a trailer) longer than this fails with
-  /// http::error::header_limit.
+  /// bhttp::error::header_limit.
   void header_limit(std::uint32_t bytes) {
     header_limit_ = bytes;
     body_.trailer_limit(bytes);
   }
-  /// A body longer than this fails with http::error::body_limit; none: no limit. The proxy,
+  /// A body longer than this fails with bhttp::error::body_limit; none: no limit. The proxy,
   /// which streams, sets none.
   void body_limit(boost::optional<std::uint64_t> bytes) {
     body_.limit(bytes ? *bytes : std::numeric_limits<std::uint64_t>::max());
@@ -51,7 +51,7 @@ class MessageParser {
   std::size_t put(boost::asio::const_buffer buffer, boost::system::error_code& ec) {
     ec = {};
     if (is_done()) {
-      ec = http::error::stale_parser;
+      ec = bhttp::error::stale_parser;
       return 0;
     }
     const char* const first = static_cast<const char*>(buffer.data());
@@ -86,14 +86,14 @@ class MessageParser {
     const std::size_t first_field = fields.size();
     if (head_scanned_ == 0 || head_may_be_complete(first, window)) {
       const std::size_t used = static_cast<Derived*>(this)->parse_head(first, first + window, ec);
-      if (ec != http::error::need_more) {
+      if (ec != bhttp::error::need_more) {
         return used;
       }
     }
     // Nothing consumed: the next call parses these lines again, from its own buffer.
     fields.resize(first_field);
     head_scanned_ = window;
-    ec = size >= header_limit_ ? http::error::header_limit : http::error::need_more;
+    ec = size >= header_limit_ ? bhttp::error::header_limit : bhttp::error::need_more;
     return 0;
   }
 
@@ -126,10 +126,10 @@ class MessageParser {
         return nullptr;
       }
       switch (line.id) {
-        case gateway::field::connection:
-        case gateway::field::content_length:
-        case gateway::field::transfer_encoding:
-        case gateway::field::proxy_connection:
+        case bhttp::field::connection:
+        case bhttp::field::content_length:
+        case bhttp::field::transfer_encoding:
+        case bhttp::field::proxy_connection:
           framing_.on_field(line.id, line.value, ec);
           if (ec) {
             return nullptr;
@@ -141,7 +141,7 @@ class MessageParser {
       }
       headers.add(line.id, line.name, line.value);
     }
-    return http1::end_of_line(p, last, http::error::bad_field, ec);
+    return http1::end_of_line(p, last, bhttp::error::bad_field, ec);
   }
 
   MessageParser(std::uint64_t default_body_limit, std::vector<std::string_view>* pieces)

@@ -14,14 +14,13 @@
 
 namespace rampart::net {
 
-using gateway::field;
-using gateway::Problem;
-using gateway::ProblemCode;
+using bhttp::field;
+using http::Problem;
+using http::ProblemCode;
 using Outcome = ClientConnection::Outcome;
 
 namespace {
 
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kMaxUpstreamHeadBytes = 64 * 1024;
 
 }  // namespace
@@ -58,7 +57,7 @@ Task<error_code> ClientConnection::read_response_head(bool just_sent) {
   state_->response_parser.emplace(state_->exchange.response, state_->body_pieces);
   state_->response_parser->header_limit(kMaxUpstreamHeadBytes);
   state_->response_parser->body_limit(boost::none);
-  if (state_->exchange.request.verb == http::verb::head) {
+  if (state_->exchange.request.verb == bhttp::verb::head) {
     state_->response_parser->skip(true);
   }
   response_head_bytes_ = 0;
@@ -73,7 +72,7 @@ Task<error_code> ClientConnection::read_response_head(bool just_sent) {
           // rampart drops Upgrade (hop-by-hop) and never tunnels: a 101 is an upstream
           // speaking another protocol on this connection, which must not be relayed or pooled.
           upstream_protocol_error_ = true;
-          co_return make_error_code(http::error::bad_status);
+          co_return make_error_code(bhttp::error::bad_status);
         }
         if (status >= 100 && status < 200) {
           // Interim responses (103 Early Hints...) are not relayed: skip to the final one.
@@ -88,9 +87,9 @@ Task<error_code> ClientConnection::read_response_head(bool just_sent) {
         }
         co_return error_code{};
       }
-      if (ec != http::error::need_more || out_.writable() == 0) {
+      if (ec != bhttp::error::need_more || out_.writable() == 0) {
         upstream_protocol_error_ = true;
-        co_return ec ? ec : make_error_code(http::error::header_limit);
+        co_return ec ? ec : make_error_code(bhttp::error::header_limit);
       }
     }
     error_code ec;
@@ -122,8 +121,9 @@ Task<error_code> ClientConnection::read_response_head(bool just_sent) {
   }
 }
 
-Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
+Task<Outcome> ClientConnection::proxy() {
   const auto& config = view_->snapshot->config();
+  const std::size_t route_index = state_->exchange.route_index;
   const auto& route = config.routes[route_index];
   const auto upstream_index = route.upstream_index;
   auto& upstream_metrics = *view_->upstream_metrics[upstream_index];
@@ -132,28 +132,22 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
 
   build_upstream_head();
   // From here on the head is in state_->head: the read buffer holds the body from offset 0.
-  in_.consume(head_bytes_);
-  head_bytes_ = 0;
-  in_.compact();
-  body_parsed_ = body_decoded_ = 0;
-  if (request.has_body) {
-    parser.eager(true);
-    parser.collect_decoded(true);
-    if (!parse_body()) {
+  if (request.has_body && !state_->exchange.body_read) {
+    if (!co_await start_body(false)) {
       co_return co_await answer_body_failure();
     }
-    body_started_ = worker_.coarse_now();
-    body_received_ = body_parsed_;  // what came with the head counts towards the rate
-    if (!parser.is_done() && parser.expects_continue()) {
-      // rampart reads the body itself (Expect is not forwarded): ask for it now.
-      state_->gather.assign({asio::buffer(kContinue)});
-      if (!write_client_now() && !co_await write_client_rest()) {
-        co_return Outcome::close;
-      }
-    }
-    if (!parser.is_done() && !co_await buffer_request_body()) {
+    // A body that fits server.request_buffer is read whole before an upstream connection
+    // is taken; a larger one streams once the upstream is there.
+    const std::size_t limit = std::min(config.server.request_buffer, in_.capacity());
+    const bool known_too_large = request.content_length && *request.content_length > limit;
+    if (!parser.is_done() && !known_too_large &&
+        co_await read_body_whole(limit, false) == BodyRead::failed) {
       co_return co_await answer_body_failure();
     }
+  } else if (head_bytes_ > 0) {
+    in_.consume(head_bytes_);
+    head_bytes_ = 0;
+    in_.compact();
   }
   // Only a request held whole in memory can be sent again on a fresh connection.
   const bool whole = parser.is_done();
@@ -161,7 +155,7 @@ Task<Outcome> ClientConnection::proxy(std::size_t route_index) {
   if (!whole) {
     framing = request.chunked ? Framing::chunked() : Framing::length_of(*request.content_length);
   } else if (request.has_body) {
-    framing = Framing::length_of(body_decoded_);
+    framing = Framing::length_of(whole_body().size());
   }
   if (request.has_body) {
     end_upstream_head(state_->head, framing);

@@ -7,15 +7,15 @@
 #include <boost/beast/http/error.hpp>
 #include <cstring>
 
+#include "http/json_writer.hpp"
 #include "net/body_writer.hpp"
 #include "net/client_connection.hpp"
 #include "net/head_writer.hpp"
-#include "observe/json_writer.hpp"
 #include "observe/log.hpp"
 
 namespace rampart::net {
 
-using gateway::Problem;
+using http::Problem;
 using Outcome = ClientConnection::Outcome;
 
 namespace {
@@ -29,18 +29,20 @@ void note_spool_unavailable(const error_code& ec) {
   if (said.exchange(true, std::memory_order_relaxed)) {
     return;
   }
-  observe::EventLog::write(config::LogLevel::warn, "spool_unavailable",
-                           [&](observe::JsonWriter& j) {
-                             j.field("dir", ResponseSpool::default_dir());
-                             j.field("error", ec.message());
-                           });
+  observe::EventLog::write(config::LogLevel::warn, "spool_unavailable", [&](http::JsonWriter& j) {
+    j.field("dir", ResponseSpool::default_dir());
+    j.field("error", ec.message());
+  });
 }
 
 }  // namespace
 
 void ClientConnection::build_response_head(Framing framing, bool close) {
   state_->exchange.response_extra_headers.clear();
-  view_->snapshot->pipeline.on_response(state_->exchange);
+  // Before the policies' hooks, as for requests: an upstream's "Connection: Cache-Control"
+  // must not strip a field a route adds.
+  state_->exchange.response.headers.remove_connection_options();
+  view_->snapshot->handler->on_response(state_->exchange, *view_->handler_state);
   write_response_head(state_->head, state_->exchange, framing, close);
 }
 
@@ -58,7 +60,7 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
   }
   // The framing the client gets, from what was parsed (RFC 9110 §8.6, §9.3.2, §15.4.5).
   const bool bodyless =
-      state_->exchange.request.verb == http::verb::head || status == 204 || status == 304;
+      state_->exchange.request.verb == bhttp::verb::head || status == 204 || status == 304;
   const bool http10_client = state_->exchange.request.version < 11;
   Framing framing;  // 204: none, whatever the upstream said
   if (status != 204 && parser.chunked()) {
@@ -90,7 +92,7 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
       error_code ec;
       parser.pieces().clear();
       used = parser.put(asio::buffer(out_.data(), out_.size()), ec);
-      if (ec && ec != http::error::need_more) {
+      if (ec && ec != bhttp::error::need_more) {
         upstream_metrics.error(observe::UpstreamErrorKind::protocol);
         aborted = true;
         break;
@@ -290,8 +292,8 @@ Task<Outcome> ClientConnection::replace_error_response(std::size_t upstream_inde
             piece.substr(0, kErrorExcerptBytes - std::min(excerpt.size(), kErrorExcerptBytes)));
       }
       out_.consume(used);
-      if ((ec && ec != http::error::need_more) || parser.is_done()) {
-        failed = failed || (ec && ec != http::error::need_more);
+      if ((ec && ec != bhttp::error::need_more) || parser.is_done()) {
+        failed = failed || (ec && ec != bhttp::error::need_more);
         break;
       }
     }
@@ -309,7 +311,7 @@ Task<Outcome> ClientConnection::replace_error_response(std::size_t upstream_inde
   release_upstream(upstream_index, !failed && !send_failed_ && parser.is_done() &&
                                        parser.keep_alive() && out_.empty());
   const auto& upstream_name = view_->snapshot->config().upstreams[upstream_index].name;
-  observe::EventLog::write(config::LogLevel::error, "upstream_error", [&](observe::JsonWriter& j) {
+  observe::EventLog::write(config::LogLevel::error, "upstream_error", [&](http::JsonWriter& j) {
     j.field("request_id", state_->exchange.request_id);
     j.field("upstream", upstream_name);
     j.field("status", static_cast<long long>(status));

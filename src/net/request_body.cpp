@@ -6,6 +6,11 @@
 // Either way the body is decoded and sent in framing rampart writes: a Content-Length, or
 // chunks of its own (no extensions, no trailers), never the client's framing bytes, which a
 // stricter or laxer upstream parser could read differently.
+//
+// Routes whose policies look at the body (a webhook signature, a schema) have it read whole
+// first, up to the route's limit, by the same reader (the pipeline's Step::read_body): 413
+// from Content-Length before a byte is read or 100 Continue is sent, 413 when a chunked body
+// outgrows the limit; the upstream then gets exactly the bytes the policies saw.
 
 #include <algorithm>
 #include <cstring>
@@ -16,9 +21,58 @@
 
 namespace rampart::net {
 
-using gateway::Problem;
-using gateway::ProblemCode;
+using http::Problem;
+using http::ProblemCode;
 using Outcome = ClientConnection::Outcome;
+
+namespace {
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+/// Re-points a view into [from, from + size) at the same bytes in `to`.
+void rebase(std::string_view& view, const char* from, std::size_t size, const char* to) {
+  if (view.data() >= from && view.data() < from + size) {
+    view = std::string_view(to + (view.data() - from), view.size());
+  }
+}
+
+}  // namespace
+
+Task<bool> ClientConnection::start_body(bool keep_head) {
+  auto& request = state_->exchange.request;
+  auto& parser = *state_->request_parser;
+  if (keep_head) {
+    // Policies still read the head after the body: it moves out of in_ first.
+    auto& kept = state_->kept_head;
+    kept.assign(in_.data(), head_bytes_);
+    const char* from = in_.data();
+    rebase(request.target, from, head_bytes_, kept.data());
+    for (auto& f : request.headers.fields()) {
+      rebase(f.name, from, head_bytes_, kept.data());
+      rebase(f.value, from, head_bytes_, kept.data());
+    }
+  }
+  in_.consume(head_bytes_);
+  head_bytes_ = 0;
+  in_.compact();
+  body_parsed_ = body_decoded_ = 0;
+  body_started_parse_ = true;
+  parser.eager(true);
+  parser.collect_decoded(true);
+  if (!parse_body()) {
+    co_return false;
+  }
+  body_started_ = worker_.coarse_now();
+  body_received_ = body_parsed_;  // what came with the head counts towards the rate
+  if (!parser.is_done() && parser.expects_continue()) {
+    // rampart reads the body itself (Expect is not forwarded): ask for it now.
+    state_->gather.assign({asio::buffer(kContinue)});
+    if (!write_client_now() && !co_await write_client_rest()) {
+      co_return false;
+    }
+  }
+  co_return true;
+}
 
 bool ClientConnection::parse_body() {
   auto& parser = *state_->request_parser;
@@ -29,7 +83,7 @@ bool ClientConnection::parse_body() {
       parser.put(asio::buffer(in_.data() + body_parsed_, in_.size() - body_parsed_), ec);
   body_parsed_ += used;
   state_->exchange.bytes_in += used;  // the body as received; a pipelined request is not ours
-  if (ec && ec != http::error::need_more) {
+  if (ec && ec != bhttp::error::need_more) {
     body_malformed_ = true;
     return false;
   }
@@ -65,26 +119,81 @@ Task<bool> ClientConnection::read_body_some() {
   co_return true;
 }
 
-Task<bool> ClientConnection::buffer_request_body() {
-  const auto& request = state_->exchange.request;
-  const std::size_t limit =
-      std::min(view_->snapshot->config().server.request_buffer, in_.capacity());
-  if (request.content_length && *request.content_length > limit) {
-    co_return true;  // known to be too large: streamed once the upstream is there
-  }
+Task<ClientConnection::BodyRead> ClientConnection::read_body_whole(std::size_t limit,
+                                                                   bool may_spill) {
   auto& parser = *state_->request_parser;
-  while (!parser.is_done() && in_.size() < limit && in_.writable() > 0) {
+  auto& spill = state_->body_buffer;
+  spill.clear();
+  for (;;) {
+    const std::size_t decoded = spill.size() + body_decoded_;
+    if (decoded > limit) {
+      co_return BodyRead::too_large;
+    }
+    if (parser.is_done()) {
+      break;
+    }
+    if (in_.writable() == 0) {
+      if (!may_spill) {
+        co_return BodyRead::too_large;  // does not fit in_: the caller streams it
+      }
+      // The decoded bytes go to the body buffer; in_ keeps only what is not parsed yet.
+      spill.append(in_.data(), body_decoded_);
+      in_.consume(body_parsed_);
+      in_.compact();
+      body_parsed_ = body_decoded_ = 0;
+    }
     if (!co_await read_body_some() || !parse_body()) {
-      co_return false;
+      co_return BodyRead::failed;
     }
   }
-  co_return true;
+  if (!spill.empty()) {
+    spill.append(in_.data(), body_decoded_);
+    in_.consume(body_parsed_);
+    body_parsed_ = body_decoded_ = 0;
+  }
+  co_return BodyRead::whole;
+}
+
+std::string_view ClientConnection::whole_body() const {
+  if (!state_->body_buffer.empty()) {
+    return state_->body_buffer;
+  }
+  return {in_.data(), body_decoded_};
+}
+
+Task<bool> ClientConnection::read_body_for_policies() {
+  auto& exchange = state_->exchange;
+  const auto& request = exchange.request;
+  exchange.body_read = true;
+  if (!request.has_body) {
+    exchange.body = {};
+    co_return true;
+  }
+  // Before a byte is read, and before 100 Continue: a client that announced too much is told
+  // now, without sending it.
+  if (request.content_length && *request.content_length > exchange.body_limit) {
+    body_too_large_ = true;
+    co_return false;
+  }
+  if (!co_await start_body(true)) {
+    co_return false;
+  }
+  switch (co_await read_body_whole(exchange.body_limit, true)) {
+    case BodyRead::whole:
+      exchange.body = whole_body();
+      co_return true;
+    case BodyRead::too_large:
+      body_too_large_ = true;
+      co_return false;
+    case BodyRead::failed:
+      break;
+  }
+  co_return false;
 }
 
 void ClientConnection::gather_body(Framing framing) {
-  gather_body_piece(state_->gather, std::string_view(in_.data(), body_decoded_),
-                    framing.kind == Framing::Kind::chunked, state_->request_parser->is_done(),
-                    chunk_size_line_);
+  gather_body_piece(state_->gather, whole_body(), framing.kind == Framing::Kind::chunked,
+                    state_->request_parser->is_done(), chunk_size_line_);
 }
 
 Task<error_code> ClientConnection::stream_request_body(Framing framing) {
@@ -118,6 +227,11 @@ Task<error_code> ClientConnection::stream_request_body(Framing framing) {
 }
 
 Task<Outcome> ClientConnection::answer_body_failure() {
+  if (body_too_large_) {
+    co_return co_await answer_problem(
+        Problem::of(ProblemCode::payload_too_large, "the request body is too large")
+            .because("body_limit"));
+  }
   if (body_malformed_) {
     worker_.metrics().reject(observe::RejectReason::malformed);
     co_return co_await answer_problem(

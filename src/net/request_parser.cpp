@@ -8,8 +8,8 @@
 
 namespace rampart::net {
 
+using bhttp::field;
 using boost::system::error_code;
-using gateway::field;
 
 using namespace http1;
 
@@ -68,14 +68,14 @@ Refusal RequestParser::refusal(const error_code& ec) const {
   if (uri_too_long_) {
     return Refusal::uri_too_long;
   }
-  if (ec == http::error::header_limit) {
+  if (ec == bhttp::error::header_limit) {
     return Refusal::header_too_large;
   }
   if (bad_host_) {
     return Refusal::host;
   }
-  if (framing_.connection_names_protected || ec == http::error::bad_content_length ||
-      ec == http::error::multiple_content_length || ec == http::error::bad_transfer_encoding) {
+  if (framing_.connection_names_protected || ec == bhttp::error::bad_content_length ||
+      ec == bhttp::error::multiple_content_length || ec == bhttp::error::bad_transfer_encoding) {
     return Refusal::smuggling;
   }
   return Refusal::malformed;
@@ -90,22 +90,22 @@ std::size_t RequestParser::parse_head(const char* first, const char* last, error
   const char* p = parse_request_line(first, last, line, ec);
   if (line.target.size() > kMaxUriBytes) {
     uri_too_long_ = true;  // whatever follows it: the 414 says what to fix
-    ec = http::error::bad_target;
+    ec = bhttp::error::bad_target;
     return 0;
   }
   if (p == nullptr) {
     return 0;
   }
-  head_.verb = http::string_to_verb({line.method.data(), line.method.size()});
+  head_.verb = bhttp::string_to_verb({line.method.data(), line.method.size()});
   head_.method.assign(line.method);
   head_.target = line.target;
   head_.path.assign(line.target.substr(0, line.target.find('?')));
   head_.version = line.http11 ? 11 : 10;
   framing_.http11 = line.http11;
   p = parse_fields(p, last, ec, [this](const FieldLine& field) {
-    if (field.id == gateway::field::expect) {
+    if (field.id == bhttp::field::expect) {
       expect_continue_ = expect_continue_ || iequals(field.value, "100-continue");
-    } else if (field.id == gateway::field::host) {
+    } else if (field.id == bhttp::field::host) {
       ++host_fields_;
       bad_host_ = bad_host_ || !valid_host(field.value);
     }
@@ -123,16 +123,16 @@ void RequestParser::finish_head(error_code& ec) {
   // is how smuggling starts.
   framing_.check(ec);
   if (!ec && framing_.transfer_encoding && !framing_.chunked) {
-    ec = http::error::bad_transfer_encoding;
+    ec = bhttp::error::bad_transfer_encoding;
   }
   if (!ec && framing_.connection_names_protected) {
-    ec = http::error::bad_value;
+    ec = bhttp::error::bad_value;
   }
   // RFC 9112 §3.2: exactly one Host in HTTP/1.1, never two. Two Hosts are two different
   // requests to two different parsers; a missing one leaves the backend to guess.
   if (!ec && (host_fields_ > 1 || (framing_.http11 && host_fields_ == 0) || bad_host_)) {
     bad_host_ = true;
-    ec = http::error::bad_value;
+    ec = bhttp::error::bad_value;
   }
   if (ec) {
     return;

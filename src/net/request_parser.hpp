@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/exchange.hpp"
+#include "http/exchange.hpp"
 #include "net/message_parser.hpp"
 
 namespace rampart::net {
@@ -36,8 +36,7 @@ class RequestParser : public MessageParser<RequestParser> {
  public:
   /// The default body limit is Beast's 1 MiB for requests. `pieces`, when given, receives the
   /// decoded body pieces once collect_decoded(true) is set.
-  explicit RequestParser(gateway::RequestHead& head,
-                         std::vector<std::string_view>* pieces = nullptr)
+  explicit RequestParser(http::RequestHead& head, std::vector<std::string_view>* pieces = nullptr)
       : MessageParser(1024 * 1024, pieces), head_(head) {}
 
   /// When set, decoded body pieces (chunk framing removed) are appended to `pieces`.
@@ -56,7 +55,7 @@ class RequestParser : public MessageParser<RequestParser> {
   std::size_t parse_head(const char* first, const char* last, boost::system::error_code& ec);
   void finish_head(boost::system::error_code& ec);
 
-  gateway::RequestHead& head_;
+  http::RequestHead& head_;
   bool expect_continue_ = false;
   bool uri_too_long_ = false;
   bool bad_host_ = false;

@@ -9,14 +9,14 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/exchange.hpp"
+#include "http/exchange.hpp"
 #include "net/request_parser.hpp"
 #include "net/response_parser.hpp"
 
 namespace rampart::net {
 
 struct RequestState {
-  gateway::Exchange exchange;
+  http::Exchange exchange;
   std::optional<RequestParser> request_parser;
   std::optional<ResponseParser> response_parser;
   std::vector<std::string_view> body_pieces;      ///< decoded body pieces, for the response parser
@@ -24,6 +24,19 @@ struct RequestState {
   std::string head;                               ///< the serialized head being written
   std::string body;                               ///< rampart's own response bodies
   std::vector<boost::asio::const_buffer> gather;  ///< one gather write to the client
+  std::string kept_head;    ///< the request head, moved out of the read buffer for policies
+  std::string body_buffer;  ///< a body read whole for policies that outgrew the read buffer
+
+  /// A body buffer that grew past this is freed after its request, so that a worker's
+  /// pooled request states do not each keep a 10 MiB body.
+  static constexpr std::size_t kMaxRetainedBody = 256 * 1024;
+  void forget_body() {
+    if (body_buffer.capacity() > kMaxRetainedBody) {
+      std::string().swap(body_buffer);
+    } else {
+      body_buffer.clear();
+    }
+  }
 };
 
 }  // namespace rampart::net

@@ -6,15 +6,15 @@
 
 namespace rampart::net {
 
+using bhttp::field;
 using boost::system::error_code;
-using gateway::field;
 
 using namespace http1;
 
 void ResponseParser::put_eof(error_code& ec) {
   ec = {};
   if (!header_done_) {
-    ec = http::error::partial_message;
+    ec = bhttp::error::partial_message;
   } else {
     body_.eof(ec);
   }

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/exchange.hpp"
+#include "http/exchange.hpp"
 #include "net/message_parser.hpp"
 
 namespace rampart::net {
@@ -24,7 +24,7 @@ class ResponseParser : public MessageParser<ResponseParser> {
  public:
   /// `pieces` is kept by the caller so that its capacity outlives the parser. The default body
   /// limit is Beast's 8 MiB.
-  ResponseParser(gateway::ResponseHead& head, std::vector<std::string_view>& pieces)
+  ResponseParser(http::ResponseHead& head, std::vector<std::string_view>& pieces)
       : MessageParser(8 * 1024 * 1024, &pieces), head_(head), pieces_(pieces) {}
 
   /// The request was HEAD: the response ends with its head whatever the head says.
@@ -45,7 +45,7 @@ class ResponseParser : public MessageParser<ResponseParser> {
   std::size_t parse_head(const char* first, const char* last, boost::system::error_code& ec);
   void finish_head(boost::system::error_code& ec);
 
-  gateway::ResponseHead& head_;
+  http::ResponseHead& head_;
   std::vector<std::string_view>& pieces_;
   bool skip_body_ = false;
   bool need_eof_ = false;

@@ -9,9 +9,8 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "gateway/pipeline.hpp"
 #include "net/asio.hpp"
-#include "observe/health_board.hpp"
+#include "net/request_handler.hpp"
 
 namespace rampart::net {
 
@@ -22,18 +21,20 @@ struct UpstreamTarget {
 };
 
 struct Snapshot {
-  Snapshot(std::shared_ptr<const config::Config> config, std::vector<UpstreamTarget> targets,
-           std::shared_ptr<observe::HealthBoard> health, std::uint64_t generation)
-      : pipeline(std::move(config)),
+  Snapshot(std::shared_ptr<const config::Config> config,
+           std::shared_ptr<const RequestHandler> handler, std::vector<UpstreamTarget> targets,
+           std::uint64_t generation)
+      : config_ptr(std::move(config)),
+        handler(std::move(handler)),
         upstreams(std::move(targets)),
-        health(std::move(health)),
         generation(generation) {}
 
-  const config::Config& config() const { return pipeline.config(); }
+  const config::Config& config() const { return *config_ptr; }
 
-  gateway::Pipeline pipeline;
-  std::vector<UpstreamTarget> upstreams;         ///< by Config::upstreams index
-  std::shared_ptr<observe::HealthBoard> health;  ///< process-wide, thread-safe
+  std::shared_ptr<const config::Config> config_ptr;
+  /// What runs each request: the gateway's pipeline for this config.
+  std::shared_ptr<const RequestHandler> handler;
+  std::vector<UpstreamTarget> upstreams;  ///< by Config::upstreams index
   std::uint64_t generation;
 };
 

@@ -65,6 +65,11 @@ void Worker::bind() {
   }
 }
 
+tcp::endpoint Worker::local_endpoint() const {
+  error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
 void Worker::start(std::shared_ptr<const Snapshot> snapshot) {
   int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (fd < 0) {
@@ -140,6 +145,8 @@ void Worker::apply(std::shared_ptr<const Snapshot> snapshot) {
     view->route_metrics.push_back(&metrics_.route(route.name));
   }
   view->unrouted_metrics = &metrics_.route(std::string(observe::kNoRouteLabel));
+  WorkerContext context{ioc_, metrics_};
+  view->handler_state = snapshot->handler->make_state(context);
   view->snapshot = std::move(snapshot);
   pools_ = std::move(pools);  // pools no longer configured live on in older views until done
   view_ = std::move(view);

@@ -36,6 +36,8 @@ struct WorkerView {
   std::vector<observe::RouteMetrics*> route_metrics;        ///< by route index
   std::vector<observe::UpstreamMetrics*> upstream_metrics;  ///< by upstream index
   observe::RouteMetrics* unrouted_metrics = nullptr;
+  /// The handler's per-worker state for this snapshot (its policies' slots).
+  std::unique_ptr<HandlerState> handler_state;
 };
 
 using ConnectionHook =
@@ -59,6 +61,8 @@ class Worker {
 
   /// Binds the acceptor (throws std::system_error naming the address on failure).
   void bind();
+  /// Where it listens (after bind(): the port chosen for port 0).
+  tcp::endpoint local_endpoint() const;
   /// Starts the thread with its first snapshot.
   void start(std::shared_ptr<const Snapshot> snapshot);
   /// Thread-safe: the worker switches to `snapshot` for requests that start after this.

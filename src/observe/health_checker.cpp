@@ -37,7 +37,7 @@ asio::awaitable<void> HealthChecker::check_loop(config::UpstreamConfig upstream,
     }
     if (board_->set(upstream.name, healthy)) {
       EventLog::write(healthy ? config::LogLevel::info : config::LogLevel::warn, "upstream_health",
-                      [&](JsonWriter& j) {
+                      [&](http::JsonWriter& j) {
                         j.field("upstream", upstream.name);
                         j.field("healthy", healthy);
                       });

@@ -126,12 +126,12 @@ bool EventLog::enabled(config::LogLevel level) {
 }
 
 void EventLog::write(config::LogLevel level, std::string_view event,
-                     const std::function<void(JsonWriter&)>& fields) {
+                     const std::function<void(http::JsonWriter&)>& fields) {
   if (!enabled(level)) {
     return;
   }
   std::string line;
-  JsonWriter json(line);
+  http::JsonWriter json(line);
   json.begin_object();
   std::string ts;
   append_timestamp(ts, std::chrono::system_clock::now());

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
-#include "observe/json_writer.hpp"
+#include "http/json_writer.hpp"
 
 namespace rampart::observe {
 
@@ -51,7 +51,7 @@ class EventLog {
 
   /// Writes {"ts":…,"level":…,"event":name, <fields>} as one line.
   static void write(config::LogLevel level, std::string_view event,
-                    const std::function<void(JsonWriter&)>& fields = {});
+                    const std::function<void(http::JsonWriter&)>& fields = {});
 };
 
 /// One worker's pending lines; flushed when large or on the worker's tick.

@@ -14,9 +14,9 @@ constexpr std::array<std::string_view, 10> kMethodLabels = {
     "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "OTHER"};
 
 std::uint8_t method_index(std::string_view method) {
-  for (std::uint8_t i = 0; i + 1 < kMethodLabels.size(); ++i) {
+  for (std::size_t i = 0; i + 1 < kMethodLabels.size(); ++i) {
     if (kMethodLabels[i] == method) {
-      return i;
+      return static_cast<std::uint8_t>(i);
     }
   }
   return static_cast<std::uint8_t>(kMethodLabels.size() - 1);
@@ -129,6 +129,36 @@ UpstreamMetrics& WorkerMetrics::upstream(const std::string& name) {
   return *it->second;
 }
 
+void FamilyCounts::merge(const FamilyCounts& other) {
+  if (labels.empty()) {
+    help = other.help;
+    labels = other.labels;
+  }
+  for (const auto& [label_values, n] : other.values) {
+    values[label_values] += n;
+  }
+}
+
+FamilyCounts& WorkerMetrics::family(const CounterFamily& family) {
+  auto it = families_.find(family.name);
+  if (it == families_.end()) {
+    FamilyCounts counts;
+    counts.help.assign(family.help);
+    counts.labels.assign(family.labels.begin(), family.labels.end());
+    it = families_.emplace(std::string(family.name), std::move(counts)).first;
+  }
+  return it->second;
+}
+
+void WorkerMetrics::declare(const CounterFamily& family) { this->family(family); }
+
+void WorkerMetrics::add(const CounterFamily& family, std::span<const std::string_view> values,
+                        std::uint64_t n) {
+  // Policies count refusals here, never every request: a map lookup is cheap enough.
+  std::vector<std::string> key(values.begin(), values.end());
+  this->family(family).values[std::move(key)] += n;
+}
+
 WorkerMetrics::Copy WorkerMetrics::copy() const {
   Copy copy;
   for (const auto& [name, m] : routes_) {
@@ -139,6 +169,7 @@ WorkerMetrics::Copy WorkerMetrics::copy() const {
   }
   copy.active_connections = active_connections;
   copy.rejected = rejected;
+  copy.families.insert(families_.begin(), families_.end());
   return copy;
 }
 
@@ -155,6 +186,9 @@ std::string render_prometheus(const std::vector<WorkerMetrics::Copy>& workers,
     total.active_connections += w.active_connections;
     for (std::size_t r = 0; r < kRejectReasons.size(); ++r) {
       total.rejected[r] += w.rejected[r];
+    }
+    for (const auto& [name, counts] : w.families) {
+      total.families[name].merge(counts);
     }
   }
 
@@ -213,6 +247,18 @@ std::string render_prometheus(const std::vector<WorkerMetrics::Copy>& workers,
                      process.reloads_success);
   out += fmt::format("rampart_config_reloads_total{{result=\"failure\"}} {}\n",
                      process.reloads_failure);
+  for (const auto& [name, counts] : total.families) {
+    header(out, name, "counter", counts.help);
+    for (const auto& [values, n] : counts.values) {
+      out += name;
+      out += '{';
+      for (std::size_t i = 0; i < counts.labels.size() && i < values.size(); ++i) {
+        out +=
+            fmt::format("{}{}=\"{}\"", i == 0 ? "" : ",", counts.labels[i], label_value(values[i]));
+      }
+      out += fmt::format("}} {}\n", n);
+    }
+  }
   header(out, "rampart_build_info", "gauge", "Always 1; the version is in the label.");
   out += fmt::format("rampart_build_info{{version=\"{}\"}} 1\n", label_value(process.version));
   return out;

@@ -1,12 +1,14 @@
 #pragma once
 // Request metrics (SPEC §7). Each worker owns a WorkerMetrics and updates it with plain
 // integer adds, no atomics and no lock; /metrics asks every worker for a copy on its own
-// thread and sums them (MetricsSnapshot), so scraping costs the hot path nothing.
+// thread (WorkerMetrics::copy) and render_prometheus sums them, so scraping costs the hot path
+// nothing. Policies declare their own counter families (CounterFamily), rendered the same way.
 
 #include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +66,25 @@ enum class RejectReason : std::uint8_t {
 constexpr std::array<std::string_view, 7> kRejectReasons = {
     "smuggling", "host", "path", "malformed", "header_too_large", "uri_too_long", "body_timeout"};
 
+/// A counter family a policy declares next to itself (its metrics.hpp), e.g.
+/// rampart_auth_failures_total{route,reason}: workers count into it by label values and
+/// /metrics renders it like the built-in families. Declare it as a constant with static
+/// storage: workers keep a pointer to it.
+struct CounterFamily {
+  std::string_view name;  ///< "rampart_..._total"
+  std::string_view help;
+  std::span<const std::string_view> labels;
+};
+
+/// One family's counts by label values (in the family's label order).
+struct FamilyCounts {
+  std::string help;
+  std::vector<std::string> labels;
+  std::map<std::vector<std::string>, std::uint64_t> values;
+
+  void merge(const FamilyCounts& other);
+};
+
 /// Everything one worker counts. Only its own thread touches it.
 class WorkerMetrics {
  public:
@@ -72,6 +93,11 @@ class WorkerMetrics {
   UpstreamMetrics& upstream(const std::string& name);
 
   void reject(RejectReason reason) { ++rejected[static_cast<std::size_t>(reason)]; }
+  /// Makes the family known, so /metrics lists it before its first count.
+  void declare(const CounterFamily& family);
+  /// Adds `n` to the family's counter for `values` (one per label, in the family's order).
+  void add(const CounterFamily& family, std::span<const std::string_view> values,
+           std::uint64_t n = 1);
 
   std::int64_t active_connections = 0;
   std::array<std::uint64_t, kRejectReasons.size()> rejected{};
@@ -82,10 +108,14 @@ class WorkerMetrics {
     std::map<std::string, UpstreamMetrics> upstreams;
     std::int64_t active_connections = 0;
     std::array<std::uint64_t, kRejectReasons.size()> rejected{};
+    std::map<std::string, FamilyCounts> families;
   };
   Copy copy() const;
 
  private:
+  FamilyCounts& family(const CounterFamily& family);
+
+  std::map<std::string, FamilyCounts, std::less<>> families_;
   std::map<std::string, std::unique_ptr<RouteMetrics>, std::less<>> routes_;
   std::map<std::string, std::unique_ptr<UpstreamMetrics>, std::less<>> upstreams_;
 };

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "observe/json_writer.hpp"
+#include "http/json_writer.hpp"
 #include "observe/log.hpp"
 #include "observe/metrics.hpp"
 
@@ -11,14 +11,21 @@ namespace rampart::observe {
 
 namespace {
 
+using http::needs_json_escaping;
+using http::put_thousandths;
+
 /// Writes the line into a buffer on the stack with plain copies; the keys are literals the
 /// compiler turns into a few stores. Returns false, having written nothing, for a line it
 /// can't write that way (a value that needs escaping, a very long path): the JsonWriter
 /// version below takes those. This runs for every request; it costs about a third of that.
-bool append_plain_request_line(std::string& out, const gateway::Exchange& exchange,
+bool append_plain_request_line(std::string& out, const http::Exchange& exchange,
                                config::LogLevel level, double duration_seconds,
                                std::chrono::system_clock::time_point now) {
   constexpr std::size_t kMaxLine = 1024;
+  if ((exchange.problem && !exchange.problem->reason.empty()) ||
+      !exchange.dry_run_refusal.empty()) {
+    return false;  // rare: the escaped writer takes the extra fields
+  }
   const std::string_view route =
       exchange.route ? std::string_view(exchange.route->name) : kNoRouteLabel;
   const std::string_view values[] = {exchange.request_id,   exchange.request.method,
@@ -66,7 +73,7 @@ bool append_plain_request_line(std::string& out, const gateway::Exchange& exchan
   put_number(exchange.response.status);
   if (exchange.problem) {
     put(",\"code\":\"");
-    put(gateway::code_name(exchange.problem->code));
+    put(http::code_name(exchange.problem->code));
     put("\"");
   }
   put_millis(",\"duration_ms\":", duration_seconds * 1000.0);
@@ -93,18 +100,17 @@ bool append_plain_request_line(std::string& out, const gateway::Exchange& exchan
 
 }  // namespace
 
-void append_request_line(std::string& out, const gateway::Exchange& exchange,
-                         config::LogLevel level, double duration_seconds,
-                         std::chrono::system_clock::time_point now) {
+void append_request_line(std::string& out, const http::Exchange& exchange, config::LogLevel level,
+                         double duration_seconds, std::chrono::system_clock::time_point now) {
   if (!append_plain_request_line(out, exchange, level, duration_seconds, now)) {
     append_request_line_escaped(out, exchange, level, duration_seconds, now);
   }
 }
 
-void append_request_line_escaped(std::string& out, const gateway::Exchange& exchange,
+void append_request_line_escaped(std::string& out, const http::Exchange& exchange,
                                  config::LogLevel level, double duration_seconds,
                                  std::chrono::system_clock::time_point now) {
-  JsonWriter json(out);
+  http::JsonWriter json(out);
   json.begin_object();
   char ts[32];
   json.field("ts", format_timestamp(ts, now));
@@ -116,7 +122,15 @@ void append_request_line_escaped(std::string& out, const gateway::Exchange& exch
   json.field("route", exchange.route ? std::string_view(exchange.route->name) : kNoRouteLabel);
   json.field("status", static_cast<long long>(exchange.response.status));
   if (exchange.problem) {
-    json.field("code", gateway::code_name(exchange.problem->code));
+    json.field("code", http::code_name(exchange.problem->code));
+    if (!exchange.problem->reason.empty()) {
+      json.field("reason", exchange.problem->reason);  // private: never in the response
+    }
+  }
+  if (!exchange.dry_run_refusal.empty()) {
+    json.key("dry_run");
+    json.raw("true");
+    json.field("dry_run_refusal", exchange.dry_run_refusal);
   }
   json.field_double("duration_ms", duration_seconds * 1000.0, 3);
   if (exchange.upstream_ms) {

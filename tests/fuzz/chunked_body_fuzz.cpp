@@ -70,7 +70,7 @@ Reading read_chunked(std::string_view input, std::vector<std::size_t> cuts, cons
         r.decoded.append(piece);
       }
       r.consumed = next - input.data();
-      if (r.ec == http::error::need_more) {
+      if (r.ec == bhttp::error::need_more) {
         break;
       }
       if (r.ec) {
@@ -81,20 +81,20 @@ Reading read_chunked(std::string_view input, std::vector<std::size_t> cuts, cons
   }
   r.done = framing.done();
   if (!r.done && !r.ec) {
-    r.ec = http::error::need_more;
+    r.ec = bhttp::error::need_more;
   }
   return r;
 }
 
 /// A refusal BodyFraming may make where the grammar reads on: one of its own limits.
 bool allowed_refusal(const error_code& ec, const ChunkedReference& ref, const Limits& limits) {
-  if (ec == http::error::bad_chunk) {
+  if (ec == bhttp::error::bad_chunk) {
     return ref.longest_size_line >= kMaxChunkLineBytes || ref.size_overflow;
   }
-  if (ec == http::error::body_limit) {
+  if (ec == bhttp::error::body_limit) {
     return ref.declared > limits.body;
   }
-  if (ec == http::error::header_limit) {
+  if (ec == bhttp::error::header_limit) {
     return ref.trailer_bytes >= std::min(limits.trailer, kMaxTrailerBytes);
   }
   return false;
@@ -122,7 +122,7 @@ void compare_with_reference(std::string_view input, const Reading& got, const Li
     }
     return;
   }
-  if (got.ec == http::error::need_more) {
+  if (got.ec == bhttp::error::need_more) {
     if (ref.verdict == Verdict::complete) {
       report("BodyFraming waits for more after the body's end");
     }

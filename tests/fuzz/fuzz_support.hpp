@@ -18,7 +18,7 @@
 namespace rampart::fuzz {
 
 using boost::system::error_code;
-namespace http = boost::beast::http;
+namespace bhttp = boost::beast::http;
 
 /// Ends the run: libFuzzer saves the input that got here as a crash.
 [[noreturn]] inline void fail(const char* what, std::string_view detail = {}) {
@@ -96,7 +96,7 @@ class Session {
         const std::size_t offered = buffer_.size() - start_;
         const std::size_t used = parser.put(rest(start_), ec);
         require(used <= offered, "put consumed more than it was given");
-        if (ec == http::error::need_more) {
+        if (ec == bhttp::error::need_more) {
           require(used == 0 && !parser.is_header_done(), "need_more with a head consumed");
           return;
         }
@@ -127,7 +127,7 @@ class Session {
           }
         }
         consumed_ += used;
-        if (ec == http::error::need_more) {
+        if (ec == bhttp::error::need_more) {
           return;
         }
         if (ec) {
@@ -268,7 +268,7 @@ void compare_whole_and_split(std::string_view input, std::size_t cut, const Trai
     finish(split);
     const bool same =
         whole.history() == split.history() &&
-        (split.error() == whole.error() || split.error() == http::error::header_limit);
+        (split.error() == whole.error() || split.error() == bhttp::error::header_limit);
     if (!same) {
       fail("an incomplete head's error differs once its end is there",
            "whole:\n" + whole.transcript() + "split at " + std::to_string(cut) + ":\n" +

@@ -17,18 +17,18 @@
 
 #include "chunked_reference.hpp"
 #include "fuzz_support.hpp"
-#include "gateway/exchange.hpp"
+#include "http/exchange.hpp"
 #include "net/http1_syntax.hpp"
 #include "net/request_parser.hpp"
 
 namespace rampart::fuzz {
 namespace {
 
-using gateway::field;
+using bhttp::field;
 
 struct RequestTraits {
   struct Message {
-    gateway::RequestHead head;
+    http::RequestHead head;
     std::optional<net::RequestParser> parser;
   };
 
@@ -36,7 +36,7 @@ struct RequestTraits {
 
   void start(Message& m) const {
     m.parser.reset();
-    m.head = gateway::RequestHead{};
+    m.head = http::RequestHead{};
     m.parser.emplace(m.head);
     m.parser->header_limit(header_limit);
     m.parser->body_limit(boost::none);  // as the connection: the proxy streams
@@ -49,7 +49,7 @@ struct RequestTraits {
     const auto& head = m.head;
     const auto& parser = *m.parser;
     require(net::http1::is_token(head.method), "method is not a token");
-    require(head.verb == http::string_to_verb(head.method), "verb does not match the method");
+    require(head.verb == bhttp::string_to_verb(head.method), "verb does not match the method");
     require(!head.target.empty() && !has_ctl(head.target, false) &&
                 head.target.find(' ') == std::string_view::npos,
             "target holds CTL, SP or DEL");
@@ -128,7 +128,7 @@ struct BeastRead {
 };
 
 std::optional<BeastRead> read_with_beast(std::string_view text) {
-  http::request_parser<http::string_body> parser;
+  bhttp::request_parser<bhttp::string_body> parser;
   parser.eager(true);
   parser.header_limit(1 << 20);
   parser.body_limit(boost::none);
@@ -156,7 +156,7 @@ void compare_with_beast(std::string_view input, std::string_view first, const Re
   if (!beast) {
     return;  // rampart is stricter on purpose (request_parser_beast_test.cpp lists how)
   }
-  gateway::RequestHead head;
+  http::RequestHead head;
   net::RequestParser parser(head);
   parser.header_limit(1 << 20);
   parser.body_limit(boost::none);

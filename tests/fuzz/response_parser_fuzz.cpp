@@ -18,18 +18,18 @@
 
 #include "chunked_reference.hpp"
 #include "fuzz_support.hpp"
-#include "gateway/exchange.hpp"
+#include "http/exchange.hpp"
 #include "net/http1_syntax.hpp"
 #include "net/response_parser.hpp"
 
 namespace rampart::fuzz {
 namespace {
 
-using gateway::field;
+using bhttp::field;
 
 struct ResponseTraits {
   struct Message {
-    gateway::ResponseHead head;
+    http::ResponseHead head;
     std::vector<std::string_view> pieces;
     std::optional<net::ResponseParser> parser;
   };
@@ -40,7 +40,7 @@ struct ResponseTraits {
 
   void start(Message& m) const {
     m.parser.reset();
-    m.head = gateway::ResponseHead{};
+    m.head = http::ResponseHead{};
     m.parser.emplace(m.head, m.pieces);
     m.parser->header_limit(header_limit);
     m.parser->body_limit(boost::none);  // as the proxy: it streams
@@ -117,7 +117,7 @@ struct BeastRead {
 
 /// Beast's reading of the first response (closed after the input), or nothing.
 std::optional<BeastRead> read_with_beast(std::string_view text, bool head_request) {
-  http::response_parser<http::string_body> parser;
+  bhttp::response_parser<bhttp::string_body> parser;
   parser.eager(true);
   parser.skip(head_request);
   parser.header_limit(1 << 20);
@@ -149,7 +149,7 @@ void compare_with_beast(std::string_view input, std::string_view first, bool hea
   if (!beast) {
     return;  // rampart is stricter on purpose (response_parser_beast_test.cpp lists how)
   }
-  gateway::ResponseHead head;
+  http::ResponseHead head;
   std::vector<std::string_view> pieces;
   net::ResponseParser parser(head, pieces);
   parser.header_limit(1 << 20);

@@ -5,7 +5,7 @@
 
 namespace rampart::policies {
 
-using gateway::field;
+using http::field;
 
 namespace {
 constexpr std::string_view kPoweredBy = "x-powered-by";
@@ -14,7 +14,7 @@ constexpr std::string_view kReferrerPolicy = "referrer-policy";
 constexpr std::string_view kCorsPrefix = "access-control-";
 }  // namespace
 
-void HygienePolicy::on_response(gateway::Exchange& exchange) const {
+void HygienePolicy::on_response(http::Exchange& exchange, PolicySlot*) const {
   auto& headers = exchange.response.headers;
   headers.remove(field::server);
   bool has_nosniff = false, has_referrer = false;

@@ -6,25 +6,21 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/policy.hpp"
+#include "policies/policy.hpp"
 
 namespace rampart::policies {
 
 /// Keeps or makes X-Request-ID and traceparent.
-class RequestIdPolicy final : public gateway::Policy {
+class RequestIdPolicy final : public Policy {
  public:
-  gateway::Verdict on_request(gateway::Exchange& exchange) const override;
-  void on_response(gateway::Exchange& exchange) const override;
+  bool has_response_hook() const override { return true; }
+  Verdict on_request(http::Exchange& exchange, PolicySlot* slot = nullptr) const override;
+  void on_response(http::Exchange& exchange, PolicySlot* slot = nullptr) const override;
 };
 
 /// 1-128 characters of [A-Za-z0-9._:-].
 bool is_acceptable_request_id(std::string_view id);
 /// "00-<32 hex>-<16 hex>-<2 hex>", lower case, ids not all zero.
 bool is_valid_traceparent(std::string_view value);
-
-/// Appends a random version-4 UUID, lower-case 8-4-4-4-12 (per-thread generator, no lock).
-void append_uuid_v4(std::string& out);
-/// Appends a new traceparent with random trace and span ids.
-void append_new_traceparent(std::string& out);
 
 }  // namespace rampart::policies

@@ -5,10 +5,10 @@
 namespace rampart::net {
 namespace {
 
-using gateway::field;
+using http::field;
 
 TEST(HeadWriter, UpstreamHeadDropsHopByHopAndSetsForwarding) {
-  gateway::Exchange ex;
+  http::Exchange ex;
   ex.request.method = "POST";
   ex.request.target = "/api?q=1";
   ex.request.headers.add(field::host, "Host", "public.example");
@@ -29,6 +29,7 @@ TEST(HeadWriter, UpstreamHeadDropsHopByHopAndSetsForwarding) {
   config::UpstreamConfig upstream;
   upstream.host_header = "127.0.0.1:8000";
   std::string out;
+  ex.request.headers.remove_connection_options();  // as the connection does, before the policies
   write_upstream_head(out, ex, upstream);
   end_upstream_head(out, Framing::length_of(3));
   EXPECT_EQ(out,
@@ -40,7 +41,7 @@ TEST(HeadWriter, UpstreamHeadDropsHopByHopAndSetsForwarding) {
 TEST(HeadWriter, UpstreamFramingIsRampartsNeverTheClients) {
   // "Content-Length: 5, 5", a second Content-Length, "Transfer-Encoding: chunked," and
   // Expect: none of the client's framing fields reaches the upstream; rampart writes its own.
-  gateway::Exchange ex;
+  http::Exchange ex;
   ex.request.method = "POST";
   ex.request.target = "/";
   ex.request.headers.add(field::content_length, "Content-Length", "5, 5");
@@ -65,7 +66,7 @@ TEST(HeadWriter, UpstreamFramingIsRampartsNeverTheClients) {
 }
 
 TEST(HeadWriter, ResponseHeadHasStandardReasonAndRampartsFraming) {
-  gateway::Exchange ex;
+  http::Exchange ex;
   ex.response.status = 200;
   ex.response.reason = "Leaked /srv/app/secret.py password=x";
   ex.response.headers.add(field::connection, "Connection", "Content-Length");
@@ -87,7 +88,7 @@ TEST(HeadWriter, ChunkSizeLine) {
 }
 
 TEST(HeadWriter, ResponseHeadForHttp10ClientDropsChunkedFraming) {
-  gateway::Exchange ex;
+  http::Exchange ex;
   ex.response.status = 200;
   ex.response.reason = "OK";
   ex.response.headers.add(field::transfer_encoding, "Transfer-Encoding", "chunked");
@@ -103,7 +104,7 @@ TEST(HeadWriter, ResponseHeadForHttp10ClientDropsChunkedFraming) {
 }
 
 TEST(HeadWriter, EveryConnectionFieldsOptionsAreDropped) {
-  gateway::Exchange ex;
+  http::Exchange ex;
   ex.request.method = "GET";
   ex.request.target = "/";
   ex.request.headers.add(field::connection, "Connection", "keep-alive");
@@ -115,13 +116,36 @@ TEST(HeadWriter, EveryConnectionFieldsOptionsAreDropped) {
   config::UpstreamConfig upstream;
   upstream.host_header = "up";
   std::string out;
+  ex.request.headers.remove_connection_options();  // as the connection does, before the policies
   write_upstream_head(out, ex, upstream, Framing{});
   EXPECT_EQ(out.find("X-Foo"), std::string::npos) << out;
   EXPECT_NE(out.find("X-Bar: 2"), std::string::npos) << out;
 }
 
+TEST(HeadWriter, ClientCopiesOfRampartsFieldsAreDroppedInEverySpelling) {
+  // WSGI, Rack and CGI servers read X_Rampart_Identity as X-Rampart-Identity: a client's copy
+  // in any spelling would sit next to rampart's and one of them would win upstream.
+  http::Exchange ex;
+  ex.request.method = "GET";
+  ex.request.target = "/";
+  for (const char* name :
+       {"X_Rampart_Identity", "x-rampart-tier", "X-RAMPART_TIER", "X_Forwarded_For",
+        "x_forwarded_proto", "X_Request_ID", "x_REQUEST-id"}) {
+    ex.request.headers.add(field::unknown, name, "forged");
+  }
+  ex.request.headers.add(field::unknown, "X_Tenant", "kept");
+  ex.forwarded_for = "127.0.0.1";
+  ex.identity = "ip:127.0.0.1";
+  config::UpstreamConfig upstream;
+  upstream.host_header = "up";
+  std::string out;
+  write_upstream_head(out, ex, upstream, Framing{});
+  EXPECT_EQ(out.find("forged"), std::string::npos) << out;
+  EXPECT_NE(out.find("X_Tenant: kept"), std::string::npos) << out;
+}
+
 TEST(HeadWriter, Http10ClientIsToldTheConnectionIsKept) {
-  gateway::Exchange ex;
+  http::Exchange ex;
   ex.request.version = 10;
   ex.response.status = 204;
   std::string out;

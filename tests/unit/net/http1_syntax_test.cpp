@@ -9,7 +9,7 @@ namespace rampart::net::http1 {
 namespace {
 
 using namespace std::string_view_literals;
-namespace http = boost::beast::http;
+namespace bhttp = boost::beast::http;
 
 std::string with_case(std::string_view s, int (*convert)(int)) {
   std::string out(s);
@@ -21,7 +21,7 @@ std::string with_case(std::string_view s, int (*convert)(int)) {
 
 TEST(Http1Syntax, FieldIdIsBeastsStringToField) {
   for (unsigned i = 1; i <= static_cast<unsigned>(field::xref); ++i) {
-    auto name = http::to_string(static_cast<field>(i));
+    auto name = bhttp::to_string(static_cast<field>(i));
     std::string_view view(name.data(), name.size());
     for (const auto& variant :
          {std::string(view), with_case(view, ::tolower), with_case(view, ::toupper)}) {
@@ -51,21 +51,21 @@ TEST(Http1Syntax, CommonNamesMatchOnlyExactly) {
   // no Content-Length.
   auto r = parse_line("Content\rLength: 5\r\n");
   EXPECT_EQ(r.end, nullptr);
-  EXPECT_EQ(r.ec, http::error::bad_field);
+  EXPECT_EQ(r.ec, bhttp::error::bad_field);
   r = parse_line("CONTENT-length: 5\r\n");
   ASSERT_NE(r.end, nullptr);
   EXPECT_EQ(r.line.id, field::content_length);
   EXPECT_EQ(r.line.name, "CONTENT-length");
   r = parse_line("Content-Length : 5\r\n");
-  EXPECT_EQ(r.ec, http::error::bad_field);
+  EXPECT_EQ(r.ec, bhttp::error::bad_field);
   r = parse_line("Content-Length");
-  EXPECT_EQ(r.ec, http::error::need_more);
+  EXPECT_EQ(r.ec, bhttp::error::need_more);
   r = parse_line("Content-Length: 5");
-  EXPECT_EQ(r.ec, http::error::need_more);
+  EXPECT_EQ(r.ec, bhttp::error::need_more);
   r = parse_line("Content-Length: 5\r");
-  EXPECT_EQ(r.ec, http::error::need_more);
+  EXPECT_EQ(r.ec, bhttp::error::need_more);
   r = parse_line("X-Unknown\r\nContent-Length: 5\r\n");  // the colon of the next line
-  EXPECT_EQ(r.ec, http::error::bad_field);
+  EXPECT_EQ(r.ec, bhttp::error::bad_field);
 }
 
 TEST(Http1Syntax, EveryValueByteAtEveryPosition) {
@@ -90,7 +90,7 @@ TEST(Http1Syntax, EveryValueByteAtEveryPosition) {
           EXPECT_EQ(*r.end, 'N');
         } else {
           ASSERT_EQ(r.end, nullptr) << length << " " << at << " " << int(b.c);
-          EXPECT_NE(r.ec, http::error::need_more);
+          EXPECT_NE(r.ec, bhttp::error::need_more);
         }
       }
     }

@@ -23,11 +23,11 @@ using namespace std::string_view_literals;
 
 struct Message {
   error_code ec;
-  http::verb verb = http::verb::unknown;
+  bhttp::verb verb = bhttp::verb::unknown;
   std::string method;
   std::string target;
   int version = 0;
-  std::vector<std::tuple<http::field, std::string, std::string>> fields;
+  std::vector<std::tuple<bhttp::field, std::string, std::string>> fields;
   bool keep_alive = false;
   bool chunked = false;
   boost::optional<std::uint64_t> content_length;
@@ -60,7 +60,7 @@ Message parse_with_rampart(std::string_view text) {
 
 Message parse_with_beast(std::string_view text) {
   Message m;
-  http::request_parser<http::string_body> parser;
+  bhttp::request_parser<bhttp::string_body> parser;
   parser.eager(true);
   parser.body_limit(boost::none);
   while (m.used < text.size() && !parser.is_done() && !m.ec) {
@@ -174,7 +174,7 @@ TEST(RequestParserVsBeast, DeliberateDifferences) {
           "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-A: b\r\n c\r\n\r\n"sv,
       }) {
     auto beast = parse_with_beast(text);
-    EXPECT_TRUE(!beast.ec || beast.ec == http::error::need_more) << text << beast.ec.message();
+    EXPECT_TRUE(!beast.ec || beast.ec == bhttp::error::need_more) << text << beast.ec.message();
     EXPECT_TRUE(parse_with_rampart(text).ec) << text;
   }
   // "close" wins over an HTTP/1.0 keep-alive (RFC 9112 §9.3); Beast lets keep-alive win.
@@ -217,8 +217,8 @@ TEST(RequestParserVsBeast, BothRefuse) {
       }) {
     auto beast = parse_with_beast(text);
     auto rampart = parse_with_rampart(text);
-    EXPECT_TRUE(beast.ec && beast.ec != http::error::need_more) << text;
-    EXPECT_TRUE(rampart.ec && rampart.ec != http::error::need_more) << text;
+    EXPECT_TRUE(beast.ec && beast.ec != bhttp::error::need_more) << text;
+    EXPECT_TRUE(rampart.ec && rampart.ec != bhttp::error::need_more) << text;
   }
 }
 

@@ -36,9 +36,9 @@ constexpr std::string_view kChunkedBody =
     "0\r\nExpires: never\r\nX-Checksum: abc\r\n\r\n";
 constexpr std::string_view kNext = "GET /next HTTP/1.1\r\nHost: h\r\n\r\n";
 
-using Fields = std::vector<std::tuple<gateway::field, std::string, std::string>>;
+using Fields = std::vector<std::tuple<bhttp::field, std::string, std::string>>;
 
-Fields fields_of(const gateway::RequestHead& head) {
+Fields fields_of(const http::RequestHead& head) {
   Fields fields;
   for (const auto& f : head.headers.fields()) {
     fields.emplace_back(f.id, f.name, f.value);

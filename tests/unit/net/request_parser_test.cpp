@@ -12,14 +12,14 @@ namespace rampart::net {
 namespace {
 
 using boost::system::error_code;
-using gateway::field;
+using bhttp::field;
 using testing_support::RequestFeeder;
 using error = boost::beast::http::error;
 
 struct Parsed {
   boost::system::error_code ec;
   std::size_t used = 0;
-  gateway::RequestHead head;
+  http::RequestHead head;
   bool uri_too_long = false;
 };
 
@@ -39,7 +39,7 @@ TEST(RequestParser, RecordsTheHeadAsViews) {
   auto r = parse(text);
   ASSERT_FALSE(r.ec) << r.ec.message();
   EXPECT_EQ(r.head.method, "POST");
-  EXPECT_EQ(r.head.verb, http::verb::post);
+  EXPECT_EQ(r.head.verb, bhttp::verb::post);
   EXPECT_EQ(r.head.target, "/api/x?token=1");
   EXPECT_EQ(r.head.path, "/api/x");
   EXPECT_EQ(r.head.version, 11);
@@ -103,7 +103,7 @@ TEST(RequestParser, IncompleteHeadNeedsMoreAndConsumesNothing) {
 }
 
 TEST(RequestParser, WithoutEagerStopsAfterTheHead) {
-  gateway::RequestHead head;
+  http::RequestHead head;
   RequestParser parser(head);
   std::string head_text = "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n";
   std::string text = head_text + "hello";
@@ -140,17 +140,17 @@ TEST(RequestParser, NoBodyWithoutContentLengthOrTransferEncoding) {
 TEST(RequestParser, MethodsVersionsAndTargets) {
   auto r = parse("PROPFIND * HTTP/1.0\r\n\r\n");
   ASSERT_FALSE(r.ec);
-  EXPECT_EQ(r.head.verb, http::verb::propfind);
+  EXPECT_EQ(r.head.verb, bhttp::verb::propfind);
   EXPECT_EQ(r.head.version, 10);
   EXPECT_EQ(r.head.target, "*");
   auto custom = parse("X-My_Method! /a/b?c=d?e HTTP/1.1\r\nHost: h\r\n\r\n");
   ASSERT_FALSE(custom.ec);
-  EXPECT_EQ(custom.head.verb, http::verb::unknown);
+  EXPECT_EQ(custom.head.verb, bhttp::verb::unknown);
   EXPECT_EQ(custom.head.method, "X-My_Method!");
   EXPECT_EQ(custom.head.path, "/a/b");
   auto lower = parse("get / HTTP/1.1\r\nHost: h\r\n\r\n");  // methods are case-sensitive
   ASSERT_FALSE(lower.ec);
-  EXPECT_EQ(lower.head.verb, http::verb::unknown);
+  EXPECT_EQ(lower.head.verb, bhttp::verb::unknown);
   auto utf8 = parse("GET /caf\xc3\xa9?q=\xff HTTP/1.1\r\nHost: h\r\n\r\n");  // obs-text, as Beast
   ASSERT_FALSE(utf8.ec);
   EXPECT_EQ(utf8.head.path, "/caf\xc3\xa9");
@@ -199,7 +199,7 @@ TEST(RequestParser, ExpectContinue) {
 
 TEST(RequestParser, BodyLimit) {
   auto parse_with_limit = [](std::string_view text, boost::optional<std::uint64_t> limit) {
-    gateway::RequestHead head;
+    http::RequestHead head;
     RequestParser parser(head);
     if (limit) {
       parser.body_limit(limit);

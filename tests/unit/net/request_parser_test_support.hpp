@@ -55,7 +55,7 @@ class RequestFeeder {
   }
 
   RequestParser& parser() { return *parser_; }
-  gateway::RequestHead& head() { return head_; }
+  http::RequestHead& head() { return head_; }
   std::string_view unconsumed() const {
     return std::string_view(buffer_).substr(std::min(consumed_, buffer_.size()));
   }
@@ -69,7 +69,7 @@ class RequestFeeder {
 
   std::string buffer_;
   std::size_t consumed_ = 0;
-  gateway::RequestHead head_;
+  http::RequestHead head_;
   std::optional<RequestParser> parser_;
 };
 

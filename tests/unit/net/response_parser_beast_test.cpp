@@ -22,7 +22,7 @@ struct Message {
   error_code ec;
   int status = 0;
   std::string reason;
-  std::vector<std::tuple<http::field, std::string, std::string>> fields;
+  std::vector<std::tuple<bhttp::field, std::string, std::string>> fields;
   std::string body;
   bool keep_alive = false;
   bool need_eof = false;
@@ -33,7 +33,7 @@ struct Message {
 
 Message parse_with_rampart(std::string_view text) {
   Message m;
-  gateway::ResponseHead head;
+  http::ResponseHead head;
   std::vector<std::string_view> pieces;
   ResponseParser parser(head, pieces);
   parser.eager(true);
@@ -64,7 +64,7 @@ Message parse_with_rampart(std::string_view text) {
 
 Message parse_with_beast(std::string_view text) {
   Message m;
-  http::response_parser<http::string_body> parser;
+  bhttp::response_parser<bhttp::string_body> parser;
   parser.eager(true);
   parser.body_limit(boost::none);
   std::size_t used = 0;
@@ -201,8 +201,8 @@ TEST(ResponseParserVsBeast, BothRefuse) {
        }) {
     auto beast = parse_with_beast(text);
     auto rampart = parse_with_rampart(text);
-    EXPECT_TRUE(beast.ec && beast.ec != http::error::need_more) << text;
-    EXPECT_TRUE(rampart.ec && rampart.ec != http::error::need_more) << text;
+    EXPECT_TRUE(beast.ec && beast.ec != bhttp::error::need_more) << text;
+    EXPECT_TRUE(rampart.ec && rampart.ec != bhttp::error::need_more) << text;
   }
 }
 

@@ -168,7 +168,7 @@ TEST(ResponseParser, ShortStatusLineIsJudgedOnTheBytesThatCame) {
 
 TEST(ResponseParser, HeaderLimit) {
   auto parse_with_limit = [](std::string_view text, std::uint32_t limit) {
-    gateway::ResponseHead head;
+    http::ResponseHead head;
     std::vector<std::string_view> pieces;
     ResponseParser parser(head, pieces);
     parser.header_limit(limit);
@@ -185,7 +185,7 @@ TEST(ResponseParser, HeaderLimit) {
 
 TEST(ResponseParser, BodyLimit) {
   auto parse_with_limit = [](std::string_view text, std::uint64_t limit) {
-    gateway::ResponseHead head;
+    http::ResponseHead head;
     std::vector<std::string_view> pieces;
     ResponseParser parser(head, pieces);
     parser.body_limit(limit);

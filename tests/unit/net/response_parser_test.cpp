@@ -13,7 +13,7 @@ namespace rampart::net {
 namespace {
 
 using boost::system::error_code;
-using gateway::field;
+using bhttp::field;
 using testing_support::Feeder;
 using testing_support::kChunkedBody;
 using testing_support::kChunkedHead;
@@ -45,7 +45,7 @@ TEST(ResponseParser, ContentLengthResponseInOnePut) {
 }
 
 TEST(ResponseParser, WithoutEagerStopsAfterTheHead) {
-  gateway::ResponseHead head;
+  http::ResponseHead head;
   std::vector<std::string_view> pieces;
   ResponseParser parser(head, pieces);
   std::string text = std::string(kNginxHead) + "hello";
@@ -111,7 +111,7 @@ TEST(ResponseParser, ChunkedBodySplitAtEveryOffset) {
 }
 
 TEST(ResponseParser, CollectsDecodedChunks) {
-  gateway::ResponseHead head;
+  http::ResponseHead head;
   std::vector<std::string_view> pieces;
   ResponseParser parser(head, pieces);
   parser.eager(true);
@@ -145,7 +145,7 @@ TEST(ResponseParser, PartialChunkLineIsLeftForTheNextCall) {
 }
 
 TEST(ResponseParser, HeadRequestHasNoBody) {
-  gateway::ResponseHead head;
+  http::ResponseHead head;
   std::vector<std::string_view> pieces;
   ResponseParser parser(head, pieces);
   parser.skip(true);
@@ -176,7 +176,7 @@ TEST(ResponseParser, InterimResponseThenFinalOneLikeTheProxy) {
   std::string text =
       "HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n"
       "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
-  gateway::ResponseHead head;
+  http::ResponseHead head;
   std::vector<std::string_view> pieces;
   std::optional<ResponseParser> parser;
   parser.emplace(head, pieces);

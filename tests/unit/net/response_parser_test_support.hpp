@@ -59,7 +59,7 @@ class Feeder {
   }
 
   ResponseParser& parser() { return *parser_; }
-  gateway::ResponseHead& head() { return head_; }
+  http::ResponseHead& head() { return head_; }
   std::size_t unconsumed() const { return buffer_.size() - consumed_; }
 
   std::string decoded;  ///< the collected pieces
@@ -73,7 +73,7 @@ class Feeder {
   bool collect_;
   std::string buffer_;
   std::size_t consumed_ = 0;
-  gateway::ResponseHead head_;
+  http::ResponseHead head_;
   std::vector<std::string_view> pieces_;
   std::optional<ResponseParser> parser_;
 };

@@ -8,15 +8,15 @@ namespace rampart::observe {
 namespace {
 
 TEST(RequestLog, HasEveryFieldAndNoSecrets) {
-  gateway::Exchange ex;
+  http::Exchange ex;
   ex.request.method = "POST";
   ex.request.target = "/api/x?token=SECRET";
   ex.request.path = "/api/x";
-  ex.request.headers.add(gateway::field::authorization, "Authorization", "Bearer SECRET2");
-  ex.request.headers.add(gateway::field::cookie, "Cookie", "sid=SECRET3");
+  ex.request.headers.add(http::field::authorization, "Authorization", "Bearer SECRET2");
+  ex.request.headers.add(http::field::cookie, "Cookie", "sid=SECRET3");
   ex.request_id = "rid-1";
   ex.response.status = 404;
-  ex.problem = gateway::Problem::of(gateway::ProblemCode::not_found);
+  ex.problem = http::Problem::of(http::ProblemCode::not_found);
   ex.client_ip = "127.0.0.1";
   ex.identity = "ip:127.0.0.1";
   ex.bytes_in = 10;
@@ -50,7 +50,7 @@ TEST(RequestLog, FastAndEscapingWritersGiveTheSameLine) {
   route.name = "orders";
   const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000007));
   for (int variant = 0; variant < 8; ++variant) {
-    gateway::Exchange ex;
+    http::Exchange ex;
     ex.request.method = variant % 2 ? "DELETE" : "GET";
     ex.request.path = variant == 3   ? "/quote\"and\\back"
                       : variant == 4 ? "/caf\xc3\xa9"
@@ -60,7 +60,7 @@ TEST(RequestLog, FastAndEscapingWritersGiveTheSameLine) {
     ex.route = variant % 3 ? &route : nullptr;
     ex.response.status = variant == 2 ? 429 : 200;
     if (variant == 2) {
-      ex.problem = gateway::Problem::of(gateway::ProblemCode::not_found);
+      ex.problem = http::Problem::of(http::ProblemCode::not_found);
     }
     if (variant % 2) {
       ex.upstream_ms = 12.3456;

@@ -7,12 +7,12 @@ namespace {
 
 TEST(HygienePolicy, RemovesFingerprintsAndAddsDefaults) {
   HygienePolicy policy(false);
-  gateway::Exchange ex;
-  ex.response.headers.add(gateway::field::server, "Server", "gunicorn");
-  ex.response.headers.add(gateway::field::unknown, "X-Powered-By", "Express");
-  ex.response.headers.add(gateway::field::access_control_allow_origin,
+  http::Exchange ex;
+  ex.response.headers.add(http::field::server, "Server", "gunicorn");
+  ex.response.headers.add(http::field::unknown, "X-Powered-By", "Express");
+  ex.response.headers.add(http::field::access_control_allow_origin,
                           "Access-Control-Allow-Origin", "*");
-  ex.response.headers.add(gateway::field::content_type, "Content-Type", "text/plain");
+  ex.response.headers.add(http::field::content_type, "Content-Type", "text/plain");
   policy.on_response(ex);
   EXPECT_TRUE(ex.response.headers.fields()[0].removed);
   EXPECT_TRUE(ex.response.headers.fields()[1].removed);
@@ -25,9 +25,9 @@ TEST(HygienePolicy, RemovesFingerprintsAndAddsDefaults) {
 
 TEST(HygienePolicy, KeepsUpstreamChoicesAndAddsHstsInProduction) {
   HygienePolicy policy(true);
-  gateway::Exchange ex;
-  ex.response.headers.add(gateway::field::x_frame_options, "X-Frame-Options", "SAMEORIGIN");
-  ex.response.headers.add(gateway::field::unknown, "referrer-policy", "origin");
+  http::Exchange ex;
+  ex.response.headers.add(http::field::x_frame_options, "X-Frame-Options", "SAMEORIGIN");
+  ex.response.headers.add(http::field::unknown, "referrer-policy", "origin");
   policy.on_response(ex);
   EXPECT_FALSE(ex.response.headers.fields()[0].removed);
   EXPECT_EQ(ex.response_extra_headers,

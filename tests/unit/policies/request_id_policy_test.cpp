@@ -1,5 +1,7 @@
 #include "policies/request_id/request_id_policy.hpp"
 
+#include "http/ids.hpp"
+
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -25,7 +27,7 @@ TEST(RequestId, GeneratesDistinctV4Uuids) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
     std::string id;
-    append_uuid_v4(id);
+    http::append_uuid_v4(id);
     EXPECT_TRUE(std::regex_match(id, kUuid)) << id;
     seen.insert(id);
   }
@@ -38,8 +40,8 @@ TEST(RequestId, EveryRandomDigitTakesEveryHexValue) {
   std::vector<std::set<char>> uuid_digits(36), trace_digits(55);
   for (int i = 0; i < 2000; ++i) {
     std::string id, trace;
-    append_uuid_v4(id);
-    append_new_traceparent(trace);
+    http::append_uuid_v4(id);
+    http::append_new_traceparent(trace);
     for (std::size_t p = 0; p < id.size(); ++p) {
       uuid_digits[p].insert(id[p]);
     }
@@ -72,21 +74,21 @@ TEST(RequestId, Traceparent) {
   EXPECT_FALSE(is_valid_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
   EXPECT_FALSE(is_valid_traceparent("garbage"));
   std::string fresh;
-  append_new_traceparent(fresh);
+  http::append_new_traceparent(fresh);
   EXPECT_TRUE(is_valid_traceparent(fresh)) << fresh;
 }
 
 TEST(RequestIdPolicy, KeepsValidIdAndReplacesInvalid) {
   RequestIdPolicy policy;
-  gateway::Exchange ok;
-  ok.request.headers.add(gateway::field::unknown, "X-Request-ID", "client-id-1");
-  EXPECT_TRUE(policy.on_request(ok).is_next());
+  http::Exchange ok;
+  ok.request.headers.add(http::field::unknown, "X-Request-ID", "client-id-1");
+  EXPECT_TRUE(policy.on_request(ok) == Verdict::next);
   EXPECT_EQ(ok.request_id, "client-id-1");
   EXPECT_NE(ok.upstream_extra_headers.find("X-Request-ID: client-id-1\r\n"), std::string::npos);
   EXPECT_TRUE(ok.request.headers.fields()[0].removed);  // forwarded once, by rampart
 
-  gateway::Exchange bad;
-  bad.request.headers.add(gateway::field::unknown, "x-request-id", "bad id!");
+  http::Exchange bad;
+  bad.request.headers.add(http::field::unknown, "x-request-id", "bad id!");
   policy.on_request(bad);
   EXPECT_TRUE(std::regex_match(bad.request_id, kUuid)) << bad.request_id;
 
@@ -96,9 +98,9 @@ TEST(RequestIdPolicy, KeepsValidIdAndReplacesInvalid) {
 
 TEST(RequestIdPolicy, PassesValidTraceparentOn) {
   RequestIdPolicy policy;
-  gateway::Exchange ex;
+  http::Exchange ex;
   const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-  ex.request.headers.add(gateway::field::unknown, "traceparent", tp);
+  ex.request.headers.add(http::field::unknown, "traceparent", tp);
   policy.on_request(ex);
   EXPECT_EQ(ex.traceparent, tp);
   EXPECT_NE(ex.upstream_extra_headers.find("traceparent: " + tp), std::string::npos);

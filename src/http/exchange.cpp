@@ -1,6 +1,6 @@
-#include "gateway/exchange.hpp"
+#include "http/exchange.hpp"
 
-namespace rampart::gateway {
+namespace rampart::http {
 
 void Exchange::clear() {
   request.verb = boost::beast::http::verb::unknown;
@@ -17,6 +17,13 @@ void Exchange::clear() {
   request_id.clear();
   traceparent.clear();
   route = nullptr;
+  route_index = 0;
+  stage = 0;
+  body_limit = 0;
+  body = {};
+  body_read = false;
+  policy_timed_out = false;
+  dry_run_refusal.clear();
   identity.clear();
   upstream_extra_headers.clear();
   response.status = 0;
@@ -24,9 +31,13 @@ void Exchange::clear() {
   response.headers.clear();
   response_extra_headers.clear();
   problem.reset();
+  reply.status = 0;
+  reply.headers.clear();
+  reply.content_type = {};
+  reply.body.clear();
   bytes_in = 0;
   bytes_out = 0;
   upstream_ms.reset();
 }
 
-}  // namespace rampart::gateway
+}  // namespace rampart::http

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace rampart::observe {
+namespace rampart::http {
 
 /// Appends `text` as a JSON string body (without quotes). Control characters, quotes and
 /// backslashes are escaped; bytes >= 0x80 are escaped as \u00XX so the output is valid JSON
@@ -106,4 +106,4 @@ class JsonWriter {
   bool first_ = true;
 };
 
-}  // namespace rampart::observe
+}  // namespace rampart::http

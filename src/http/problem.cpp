@@ -1,11 +1,11 @@
-#include "gateway/problem.hpp"
+#include "http/problem.hpp"
 
 #include <boost/beast/http/status.hpp>
 #include <ostream>
 
-#include "observe/json_writer.hpp"
+#include "http/json_writer.hpp"
 
-namespace rampart::gateway {
+namespace rampart::http {
 
 namespace {
 struct CodeInfo {
@@ -23,7 +23,8 @@ constexpr CodeInfo kCodes[] = {
     {"rate_limited", 429},    {"header_too_large", 431},
     {"upstream_error", 500},  {"upstream_unavailable", 502},
     {"budget_exceeded", 402}, {"upstream_timeout", 504},
-    {"request_timeout", 408},
+    {"request_timeout", 408}, {"policy_timeout", 503},
+    {"overloaded", 503},
 };
 }  // namespace
 
@@ -40,15 +41,21 @@ std::string_view reason_phrase(int status) {
 }
 
 Problem Problem::of(ProblemCode code, std::string_view detail) {
-  return Problem{code, default_status(code), detail};
+  Problem problem;
+  problem.code = code;
+  problem.status = default_status(code);
+  problem.detail.assign(detail);
+  return problem;
 }
 
 Problem Problem::upstream_error(int status) {
-  return Problem{ProblemCode::upstream_error, status, "the upstream service failed"};
+  Problem problem = of(ProblemCode::upstream_error, "the upstream service failed");
+  problem.status = status;
+  return problem;
 }
 
 void append_problem_body(const Problem& problem, std::string_view request_id, std::string& out) {
-  observe::JsonWriter json(out);
+  http::JsonWriter json(out);
   json.begin_object();
   json.field("type", "about:blank");
   json.field("title", reason_phrase(problem.status));
@@ -58,7 +65,21 @@ void append_problem_body(const Problem& problem, std::string_view request_id, st
   }
   json.field("code", code_name(problem.code));
   json.field("request_id", request_id);
+  if (problem.retry_after) {
+    json.field("retry_after", static_cast<unsigned long long>(*problem.retry_after));
+  }
+  if (!problem.errors.empty()) {
+    json.key("errors");
+    json.begin_array();
+    for (const auto& error : problem.errors) {
+      json.begin_object();
+      json.field("pointer", error.pointer);
+      json.field("message", error.message);
+      json.end_object();
+    }
+    json.end_array();
+  }
   json.end_object();
 }
 
-}  // namespace rampart::gateway
+}  // namespace rampart::http

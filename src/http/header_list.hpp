@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace rampart::gateway {
+namespace rampart::http {
 
 using boost::beast::http::field;
 
@@ -67,7 +67,12 @@ class HeaderList {
   bool has_connection_ = false;  ///< most requests have none: nothing to walk then
 };
 
+/// Whether two field names are the same field to a backend: case-insensitive, and '_' equal to
+/// '-', because WSGI, Rack and CGI servers read both X_Tenant and X-Tenant as HTTP_X_TENANT (a
+/// client's X_Rampart_Identity must not pass for rampart's X-Rampart-Identity).
+bool same_header_name(std::string_view a, std::string_view b);
+
 /// True for the hop-by-hop fields of RFC 9110 §7.6.1 that a proxy never forwards as they are.
 bool is_hop_by_hop(field id);
 
-}  // namespace rampart::gateway
+}  // namespace rampart::http

@@ -11,14 +11,14 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/header_list.hpp"
-#include "gateway/problem.hpp"
+#include "http/header_list.hpp"
+#include "http/problem.hpp"
 
 namespace rampart::config {
 struct RouteConfig;
 }  // namespace rampart::config
 
-namespace rampart::gateway {
+namespace rampart::http {
 
 using Clock = std::chrono::steady_clock;
 
@@ -43,6 +43,16 @@ struct ResponseHead {
   HeaderList headers;
 };
 
+/// rampart's own answer when it is not a problem (a health body, a CORS preflight's 204), and
+/// the headers a stage adds to whatever rampart answers itself (Allow, WWW-Authenticate,
+/// Retry-After). The connection writes it; hooks of on_response still run on it.
+struct Reply {
+  int status = 0;                 ///< 0 with no problem set: the request goes on to the upstream
+  std::string headers;            ///< complete "Name: value\r\n" lines
+  std::string_view content_type;  ///< static text
+  std::string body;
+};
+
 class Exchange {
  public:
   void clear();
@@ -50,22 +60,36 @@ class Exchange {
   // Set by the connection before the pipeline runs.
   RequestHead request;
   boost::asio::ip::address peer;  ///< the TCP peer
+  std::string_view peer_text;     ///< the same as text, owned by the connection
   std::string client_ip;          ///< the client as rampart believes it (trusted_proxies)
   std::string forwarded_for;      ///< the X-Forwarded-For value to send upstream
   bool tls = false;
   Clock::time_point started;
 
-  // Decided by policies.
+  // Decided by the pipeline and its policies.
   std::string request_id;
   std::string traceparent;
   const config::RouteConfig* route = nullptr;
+  std::size_t route_index = 0;  ///< valid when route is set
+  std::uint16_t stage = 0;      ///< the pipeline's next request stage
+  /// When the pipeline asks for the body: the most it may be (413 beyond).
+  std::size_t body_limit = 0;
+  /// The request body, decoded, once read whole for the stages that asked for it: views the
+  /// connection's buffers until the response is written.
+  std::string_view body;
+  bool body_read = false;
+  /// Set by the connection when a pending stage's deadline passed before it decided.
+  bool policy_timed_out = false;
+  /// `dry_run: true`: the first refusal that was let through, as "<stage>:<code>[:reason]".
+  std::string dry_run_refusal;
   std::string identity;                ///< "ip:<addr>" until auth exists
   std::string upstream_extra_headers;  ///< complete "Name: value\r\n" lines for the upstream
 
   // The response on its way back.
   ResponseHead response;
   std::string response_extra_headers;  ///< complete "Name: value\r\n" lines for the client
-  std::optional<Problem> problem;      ///< set when rampart answers itself
+  std::optional<Problem> problem;      ///< set when rampart answers with a problem
+  Reply reply;                         ///< rampart's own non-problem answer, and added headers
 
   // For the request log line and metrics.
   std::uint64_t bytes_in = 0;
@@ -73,4 +97,4 @@ class Exchange {
   std::optional<double> upstream_ms;
 };
 
-}  // namespace rampart::gateway
+}  // namespace rampart::http

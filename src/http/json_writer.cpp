@@ -1,4 +1,4 @@
-#include "observe/json_writer.hpp"
+#include "http/json_writer.hpp"
 
 #include <array>
 #include <charconv>
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace rampart::observe {
+namespace rampart::http {
 
 namespace {
 /// True for the bytes that need no escaping, so the common case is one table lookup.
@@ -143,4 +143,4 @@ void JsonWriter::field_double(std::string_view name, double value, int decimals)
   out_.append(buf, end);
 }
 
-}  // namespace rampart::observe
+}  // namespace rampart::http

@@ -1,12 +1,12 @@
 // Paths a backend could resolve differently from the router are refused (path_check.hpp).
 
-#include "net/path_check.hpp"
+#include "http/path_check.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace rampart::net {
+namespace rampart::http {
 namespace {
 
 TEST(PathCheck, OrdinaryPathsPass) {
@@ -62,4 +62,4 @@ TEST(PathCheck, EveryTwoCharacterSuffixIsDecidedWithoutReadingPastTheEnd) {
 }
 
 }  // namespace
-}  // namespace rampart::net
+}  // namespace rampart::http

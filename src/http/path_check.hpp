@@ -7,7 +7,7 @@
 
 #include <string_view>
 
-namespace rampart::net {
+namespace rampart::http {
 
 /// False for a path with a dot segment ("." or "..", also as %2E, also before ";params"), a
 /// backslash, %00, or — unless `allow_encoded_slashes` — %2F or %5C. Segments are split at
@@ -15,4 +15,4 @@ namespace rampart::net {
 /// are allowed.
 bool is_safe_path(std::string_view path, bool allow_encoded_slashes);
 
-}  // namespace rampart::net
+}  // namespace rampart::http

@@ -1,10 +1,10 @@
-#include "net/path_check.hpp"
+#include "http/path_check.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 
-namespace rampart::net {
+namespace rampart::http {
 
 namespace {
 
@@ -80,4 +80,4 @@ bool is_safe_path(std::string_view path, bool allow_encoded_slashes) {
   return true;
 }
 
-}  // namespace rampart::net
+}  // namespace rampart::http

@@ -1,8 +1,8 @@
-#include "gateway/header_list.hpp"
+#include "http/header_list.hpp"
 
 #include <boost/beast/core/string.hpp>
 
-namespace rampart::gateway {
+namespace rampart::http {
 
 namespace {
 bool istarts_with(std::string_view text, std::string_view prefix) {
@@ -67,6 +67,22 @@ void HeaderList::remove_connection_options() {
   }
 }
 
+bool same_header_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  auto fold = [](char c) {
+    c = c == '_' ? '-' : c;
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  };
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (fold(a[i]) != fold(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool is_hop_by_hop(field id) {
   switch (id) {
     case field::connection:
@@ -83,4 +99,4 @@ bool is_hop_by_hop(field id) {
   }
 }
 
-}  // namespace rampart::gateway
+}  // namespace rampart::http

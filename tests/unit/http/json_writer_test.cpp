@@ -1,10 +1,10 @@
-#include "observe/json_writer.hpp"
+#include "http/json_writer.hpp"
 
 #include <gtest/gtest.h>
 
-#include "gateway/problem.hpp"
+#include "http/problem.hpp"
 
-namespace rampart::observe {
+namespace rampart::http {
 namespace {
 
 TEST(JsonWriter, EscapesEverythingThatCouldBreakALine) {
@@ -67,8 +67,8 @@ TEST(JsonWriter, EveryByteAtEveryPositionOfAWordIsEscapedOrNot) {
 
 TEST(Problem, BodyHasEveryField) {
   std::string body;
-  gateway::append_problem_body(
-      gateway::Problem::of(gateway::ProblemCode::rate_limited, "limit 10/minute exceeded"), "id-1",
+  http::append_problem_body(
+      http::Problem::of(http::ProblemCode::rate_limited, "limit 10/minute exceeded"), "id-1",
       body);
   EXPECT_EQ(body,
             R"({"type":"about:blank","title":"Too Many Requests","status":429,)"
@@ -76,4 +76,4 @@ TEST(Problem, BodyHasEveryField) {
 }
 
 }  // namespace
-}  // namespace rampart::observe
+}  // namespace rampart::http

@@ -1,0 +1,41 @@
+#pragma once
+// The one list of policies (h2o's explicit configurator list, not static self-registration):
+// which exist, in which stage order, which route key each reads, and how each is built.
+
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "policies/policy.hpp"
+
+namespace rampart::policies {
+
+/// One kind of policy, as the pipeline builder knows it.
+struct PolicyType {
+  enum class Scope : std::uint8_t {
+    global,  ///< built once per config; its request hook runs for every request, before routing
+    route,   ///< built per route; runs once the route is matched
+  };
+  std::string_view stage;  ///< its name in logs, metrics and docs
+  Scope scope = Scope::route;
+  /// The route key it reads with its own reader (an empty key: none).
+  config::RouteKeyReader route_key;
+  /// Builds it for a config (global: `route` is null) or for one route; returns null when the
+  /// policy has nothing to do there (the route does not set its key).
+  std::function<std::unique_ptr<Policy>(const config::Config& config,
+                                        const config::RouteConfig* route)>
+      build;
+};
+
+/// The policies in stage order (SPEC §3): global ones first, then the route stages. Response
+/// hooks run the list backwards, so the first (hygiene) has the last word on every response.
+const std::vector<PolicyType>& registry();
+
+/// The route keys of `types`, for config::LoadOptions.
+std::vector<config::RouteKeyReader> route_keys(const std::vector<PolicyType>& types);
+/// The same for the registry.
+std::vector<config::RouteKeyReader> route_keys();
+
+}  // namespace rampart::policies
