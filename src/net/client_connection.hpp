@@ -56,6 +56,13 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   /// Step::wait: the pending stage under the request's policy deadline.
   Task<void> wait_for_policy(const RequestHandler& handler);
   Task<Outcome> proxy();
+  /// The body of a request no policy read: read whole if it fits server.request_buffer,
+  /// else left to stream. False when the client failed.
+  Task<bool> prepare_request_body();
+  /// The framing rampart gives the body it sends upstream.
+  Framing request_framing() const;
+  /// The problem for an upstream exchange that failed (timeout, reset, protocol), counted.
+  http::Problem upstream_failure();
   /// Step::answer: exchange.problem, or exchange.reply.
   Task<Outcome> answer_exchange();
   /// Answers with a problem; exchange.reply.headers are added to it.
@@ -66,6 +73,15 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   Task<error_code> connect_upstream(std::size_t upstream_index);
   /// `just_sent`: the request was written whole in this turn of the event loop.
   Task<error_code> read_response_head(bool just_sent);
+  /// How a response is relayed: the framing the client gets, whether the upstream's chunks
+  /// are decoded (and written as rampart's own), and whether the connection closes after it.
+  struct RelayPlan {
+    Framing framing;
+    bool decode = false;
+    bool rechunk = false;
+    bool close = false;
+  };
+  RelayPlan plan_relay() const;
   Task<Outcome> relay_response(std::size_t route_index);
   Task<Outcome> replace_error_response(std::size_t upstream_index);
   /// Writes state_->gather to the client as far as the socket takes it now; true when all
@@ -90,6 +106,9 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   void feed_spooled_client();
   /// Sends all of spool_ under send_timeout, then closes it; false when the client is gone.
   Task<bool> drain_spool();
+  /// After the upstream is done: the rest of a spooled response to the client (unless the
+  /// response was `aborted`), then the spool is gone. False when it did not all go.
+  Task<bool> finish_spooled(bool aborted);
 
   // The request body (request_body.cpp). Decoded body bytes are gathered at the front of in_,
   // [0, body_decoded_); [body_parsed_, in_.size()) is what is not parsed yet.

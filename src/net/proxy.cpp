@@ -121,27 +121,52 @@ Task<error_code> ClientConnection::read_response_head(bool just_sent) {
   }
 }
 
+Task<bool> ClientConnection::prepare_request_body() {
+  auto& request = state_->exchange.request;
+  if (!co_await start_body(false)) {
+    co_return false;
+  }
+  // A body that fits server.request_buffer is read whole before an upstream connection is
+  // taken; a larger one streams once the upstream is there.
+  const std::size_t limit =
+      std::min(view_->snapshot->config().server.request_buffer, in_.capacity());
+  const bool known_too_large = request.content_length && *request.content_length > limit;
+  co_return state_->request_parser->is_done() || known_too_large ||
+      co_await read_body_whole(limit, false) != BodyRead::failed;
+}
+
+Framing ClientConnection::request_framing() const {
+  const auto& request = state_->exchange.request;
+  if (!state_->request_parser->is_done()) {
+    return request.chunked ? Framing::chunked() : Framing::length_of(*request.content_length);
+  }
+  return request.has_body ? Framing::length_of(whole_body().size()) : Framing{};
+}
+
+Problem ClientConnection::upstream_failure() {
+  auto& metrics = *view_->upstream_metrics[state_->exchange.route->upstream_index];
+  if (upstream_timed_out_) {
+    metrics.error(observe::UpstreamErrorKind::timeout);
+    return Problem::of(ProblemCode::upstream_timeout,
+                       "the upstream service did not answer in time");
+  }
+  metrics.error(upstream_protocol_error_ ? observe::UpstreamErrorKind::protocol
+                                         : observe::UpstreamErrorKind::reset);
+  return Problem::of(ProblemCode::upstream_unavailable,
+                     "the upstream service closed the connection");
+}
+
 Task<Outcome> ClientConnection::proxy() {
   const auto& config = view_->snapshot->config();
-  const std::size_t route_index = state_->exchange.route_index;
-  const auto& route = config.routes[route_index];
-  const auto upstream_index = route.upstream_index;
-  auto& upstream_metrics = *view_->upstream_metrics[upstream_index];
+  const auto upstream_index = state_->exchange.route->upstream_index;
+  const auto& upstream = config.upstreams[upstream_index];
   auto& request = state_->exchange.request;
   auto& parser = *state_->request_parser;
 
   build_upstream_head();
   // From here on the head is in state_->head: the read buffer holds the body from offset 0.
   if (request.has_body && !state_->exchange.body_read) {
-    if (!co_await start_body(false)) {
-      co_return co_await answer_body_failure();
-    }
-    // A body that fits server.request_buffer is read whole before an upstream connection
-    // is taken; a larger one streams once the upstream is there.
-    const std::size_t limit = std::min(config.server.request_buffer, in_.capacity());
-    const bool known_too_large = request.content_length && *request.content_length > limit;
-    if (!parser.is_done() && !known_too_large &&
-        co_await read_body_whole(limit, false) == BodyRead::failed) {
+    if (!co_await prepare_request_body()) {
       co_return co_await answer_body_failure();
     }
   } else if (head_bytes_ > 0) {
@@ -151,12 +176,7 @@ Task<Outcome> ClientConnection::proxy() {
   }
   // Only a request held whole in memory can be sent again on a fresh connection.
   const bool whole = parser.is_done();
-  Framing framing;
-  if (!whole) {
-    framing = request.chunked ? Framing::chunked() : Framing::length_of(*request.content_length);
-  } else if (request.has_body) {
-    framing = Framing::length_of(whole_body().size());
-  }
+  const Framing framing = request_framing();
   if (request.has_body) {
     end_upstream_head(state_->head, framing);
   }
@@ -172,14 +192,14 @@ Task<Outcome> ClientConnection::proxy() {
     }
     if (ec) {
       upstream_.reset();
-      upstream_metrics.error(observe::UpstreamErrorKind::connect);
+      view_->upstream_metrics[upstream_index]->error(observe::UpstreamErrorKind::connect);
       co_return co_await answer_problem(Problem::of(ProblemCode::upstream_unavailable,
                                                     ec == asio::error::no_buffer_space
                                                         ? "the upstream connection limit is reached"
                                                         : "the upstream service is unreachable"));
     }
     const bool reused = upstream_->reused;
-    set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
+    set_deadline(Deadline::upstream, upstream.timeout);
     auto& outgoing = state_->gather;
     outgoing.clear();
     outgoing.push_back(asio::buffer(state_->head));
@@ -200,7 +220,7 @@ Task<Outcome> ClientConnection::proxy() {
       }
     }
     if (!ec) {
-      set_deadline(Deadline::upstream, config.upstreams[upstream_index].timeout);
+      set_deadline(Deadline::upstream, upstream.timeout);
       // The sweep starts watching the client if the upstream takes longer than a tick:
       // fast exchanges pay nothing for disconnect detection.
       watch_pending_ = true;
@@ -227,21 +247,13 @@ Task<Outcome> ClientConnection::proxy() {
       send_failed_ = false;
       continue;  // the upstream had closed the pooled connection: try once on a new one
     }
-    if (upstream_timed_out_) {
-      upstream_metrics.error(observe::UpstreamErrorKind::timeout);
-      co_return co_await answer_problem(Problem::of(ProblemCode::upstream_timeout,
-                                                    "the upstream service did not answer in time"));
-    }
-    upstream_metrics.error(upstream_protocol_error_ ? observe::UpstreamErrorKind::protocol
-                                                    : observe::UpstreamErrorKind::reset);
-    co_return co_await answer_problem(Problem::of(ProblemCode::upstream_unavailable,
-                                                  "the upstream service closed the connection"));
+    co_return co_await answer_problem(upstream_failure());
   }
 
   if (state_->exchange.response.status >= 500) {
     co_return co_await replace_error_response(upstream_index);
   }
-  co_return co_await relay_response(route_index);
+  co_return co_await relay_response(state_->exchange.route_index);
 }
 
 void ClientConnection::release_upstream(std::size_t upstream_index, bool reusable) {

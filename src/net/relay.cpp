@@ -46,35 +46,41 @@ void ClientConnection::build_response_head(Framing framing, bool close) {
   write_response_head(state_->head, state_->exchange, framing, close);
 }
 
+ClientConnection::RelayPlan ClientConnection::plan_relay() const {
+  const auto& parser = *state_->response_parser;
+  const int status = state_->exchange.response.status;
+  // The framing the client gets, from what was parsed (RFC 9110 §8.6, §9.3.2, §15.4.5).
+  const bool bodyless =
+      state_->exchange.request.verb == bhttp::verb::head || status == 204 || status == 304;
+  const bool http10_client = state_->exchange.request.version < 11;
+  RelayPlan plan;  // 204: no framing, whatever the upstream said
+  if (status != 204 && parser.chunked()) {
+    plan.framing = (http10_client && !bodyless) ? Framing{} : Framing::chunked();
+  } else if (status != 204 && parser.content_length()) {
+    plan.framing = Framing::length_of(*parser.content_length());
+  }
+  plan.decode = parser.chunked() && !bodyless;
+  plan.rechunk = plan.decode && plan.framing.kind == Framing::Kind::chunked;
+  // Close after a body that ends at the upstream's close or at ours (HTTP/1.0, chunked), and
+  // after a request body that was not read to its end (the upstream answered early).
+  plan.close = closing() || !state_->request_parser->keep_alive() ||
+               !state_->request_parser->is_done() || parser.need_eof() ||
+               (plan.decode && !plan.rechunk);
+  return plan;
+}
+
 Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
   const auto& config = view_->snapshot->config();
   const auto& route = config.routes[route_index];
   auto& upstream_metrics = *view_->upstream_metrics[route.upstream_index];
   auto& parser = *state_->response_parser;
-  const int status = state_->exchange.response.status;
 
   if (route.stream) {
     // A stream outlives the upstream timeout; max_duration bounds it instead.
     deadline_kind_ = Deadline::stream;
     deadline_ = state_->exchange.started + route.stream->max_duration;
   }
-  // The framing the client gets, from what was parsed (RFC 9110 §8.6, §9.3.2, §15.4.5).
-  const bool bodyless =
-      state_->exchange.request.verb == bhttp::verb::head || status == 204 || status == 304;
-  const bool http10_client = state_->exchange.request.version < 11;
-  Framing framing;  // 204: none, whatever the upstream said
-  if (status != 204 && parser.chunked()) {
-    framing = (http10_client && !bodyless) ? Framing{} : Framing::chunked();
-  } else if (status != 204 && parser.content_length()) {
-    framing = Framing::length_of(*parser.content_length());
-  }
-  const bool decode = parser.chunked() && !bodyless;
-  const bool rechunk = decode && framing.kind == Framing::Kind::chunked;
-  // Close after a body that ends at the upstream's close or at ours (HTTP/1.0, chunked), and
-  // after a request body that was not read to its end (the upstream answered early).
-  const bool close = closing() || !state_->request_parser->keep_alive() ||
-                     !state_->request_parser->is_done() || parser.need_eof() ||
-                     (decode && !rechunk);
+  const auto [framing, decode, rechunk, close] = plan_relay();
   build_response_head(framing, close);
   out_.consume(response_head_bytes_);
   parser.eager(true);
@@ -162,23 +168,26 @@ Task<Outcome> ClientConnection::relay_response(std::size_t route_index) {
   if (upstream_) {
     release_upstream(route.upstream_index, false);
   }
-  if (spool_) {
-    // The upstream is free: what is left is between the client and the temp file. A response
-    // that broke off is not worth sending on: the client sees it end where it ends.
-    feeding_spool_ = false;
-    // Nothing in the read buffer is needed any more (the next exchange starts it afresh): a
-    // client that takes its time holds the file, not a buffer (bench/abuse, 2,000 non-readers
-    // beside 2,000 slow bodies: 123 MB RSS with the buffers kept, 103 MB without).
-    worker_.buffers().detach(out_);
-    if (!aborted && !co_await drain_spool()) {
-      aborted = true;
-    }
-    spool_.reset();
-    sending_ = false;
+  if (spool_ && !co_await finish_spooled(aborted)) {
+    aborted = true;
   }
   deadline_kind_ = Deadline::none;
   finish_request(state_->exchange.started);
   co_return (aborted || close) ? Outcome::close : Outcome::keep_alive;
+}
+
+Task<bool> ClientConnection::finish_spooled(bool aborted) {
+  // The upstream is free: what is left is between the client and the temp file. A response
+  // that broke off is not worth sending on: the client sees it end where it ends.
+  feeding_spool_ = false;
+  // Nothing in the read buffer is needed any more (the next exchange starts it afresh): a
+  // client that takes its time holds the file, not a buffer (bench/abuse, 2,000 non-readers
+  // beside 2,000 slow bodies: 123 MB RSS with the buffers kept, 103 MB without).
+  worker_.buffers().detach(out_);
+  const bool sent = !aborted && co_await drain_spool();
+  spool_.reset();
+  sending_ = false;
+  co_return sent;
 }
 
 Task<bool> ClientConnection::write_client_behind(bool& may_spool) {
