@@ -4,6 +4,7 @@
 // answering). Defined here, below the gateway, so that net/ never depends on it.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "http/exchange.hpp"
@@ -20,10 +21,16 @@ enum class Step : std::uint8_t {
   wait,       ///< a stage is pending: await wait() under the policy deadline, then run again
 };
 
-/// What a worker offers a handler's per-worker state: its executor and its counters.
+/// What a worker offers a handler's per-worker state: its executor, its counters, and the one
+/// way other threads reach it.
 struct WorkerContext {
   asio::io_context& io;
   observe::WorkerMetrics& metrics;
+  /// Thread-safe: runs a function on the worker's thread (Worker::send). Background work (a
+  /// store query, a JWKS fetch) hands its result to each worker's slot this way, as an
+  /// immutable snapshot, so the request path reads it with no lock. Valid while the worker
+  /// runs.
+  std::function<void(std::function<void()>)> post;
 };
 
 /// A handler's state on one worker (the policies' per-worker slots: caches, counters, client

@@ -145,7 +145,8 @@ void Worker::apply(std::shared_ptr<const Snapshot> snapshot) {
     view->route_metrics.push_back(&metrics_.route(route.name));
   }
   view->unrouted_metrics = &metrics_.route(std::string(observe::kNoRouteLabel));
-  WorkerContext context{ioc_, metrics_};
+  WorkerContext context{ioc_, metrics_,
+                        [this](std::function<void()> message) { send(std::move(message)); }};
   view->handler_state = snapshot->handler->make_state(context);
   view->snapshot = std::move(snapshot);
   pools_ = std::move(pools);  // pools no longer configured live on in older views until done

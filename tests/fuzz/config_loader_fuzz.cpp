@@ -15,6 +15,7 @@
 
 #include "config/config.hpp"
 #include "fuzz_support.hpp"
+#include "policies/registry.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // The examples and tests refer to these; a fixed value keeps runs reproducible.
@@ -26,7 +27,14 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace rampart::fuzz;
   const std::string text(reinterpret_cast<const char*>(data), size);
-  const auto result = rampart::config::load_config_text(text, "fuzz.yaml");
+  // With the registry's route keys, as `rampart check` and `serve` load: the policies' own
+  // readers (headers: ...) get the same bytes.
+  static const rampart::config::LoadOptions options = [] {
+    rampart::config::LoadOptions o;
+    o.route_keys = rampart::policies::route_keys();
+    return o;
+  }();
+  const auto result = rampart::config::load_config_text(text, "fuzz.yaml", options);
   require((result.config != nullptr) != !result.problems.empty(),
           "a config with problems, or neither");
   const long lines = 1 + std::count(text.begin(), text.end(), '\n');

@@ -42,7 +42,8 @@ std::shared_ptr<const config::Config> load_test_config() {
 struct Fixture {
   explicit Fixture(const std::vector<PolicyType>& types)
       : pipeline(load_test_config(), std::make_shared<observe::HealthBoard>(), types) {
-    net::WorkerContext context{io, metrics};
+    net::WorkerContext context{
+        io, metrics, [this](std::function<void()> f) { net::asio::post(io, std::move(f)); }};
     state = pipeline.make_state(context);
   }
   http::Exchange request(std::string method, std::string path) {

@@ -70,6 +70,46 @@ class OpenGatePolicy final : public Policy {
   std::shared_ptr<Gate> gate_;
 };
 
+/// Background work publishing to the workers' slots: the test thread plays a store or JWKS
+/// fetcher that learned something new, and hands it to each worker as an immutable value.
+struct Publisher {
+  std::mutex mutex;
+  std::vector<std::function<void(std::shared_ptr<const std::string>)>> subscribers;
+
+  void publish(std::string value) {
+    auto snapshot = std::make_shared<const std::string>(std::move(value));
+    std::lock_guard lock(mutex);
+    for (auto& deliver : subscribers) {
+      deliver(snapshot);
+    }
+  }
+};
+
+class PublishedValuePolicy final : public Policy {
+ public:
+  struct Slot final : PolicySlot {
+    std::shared_ptr<const std::string> value = std::make_shared<const std::string>("initial");
+  };
+  explicit PublishedValuePolicy(std::shared_ptr<Publisher> publisher)
+      : publisher_(std::move(publisher)) {}
+  std::unique_ptr<PolicySlot> make_slot(net::WorkerContext& worker) const override {
+    auto slot = std::make_unique<Slot>();
+    std::lock_guard lock(publisher_->mutex);
+    publisher_->subscribers.push_back(
+        [post = worker.post, raw = slot.get()](std::shared_ptr<const std::string> value) {
+          post([raw, value] { raw->value = value; });  // swapped on the worker's own thread
+        });
+    return slot;
+  }
+  Verdict on_request(http::Exchange& exchange, PolicySlot* slot) const override {
+    exchange.reply.body = *static_cast<Slot*>(slot)->value;
+    return policies::reply(exchange, 200);
+  }
+
+ private:
+  std::shared_ptr<Publisher> publisher_;
+};
+
 /// A one-request-per-connection upstream on its own thread that keeps what it received.
 class RecordingUpstream {
  public:
@@ -248,6 +288,27 @@ TEST(PipelineOnAWorker, APolicyPastItsDeadlineIsAnswered503) {
   EXPECT_THAT(response, StartsWith("HTTP/1.1 503 Service Unavailable"));
   EXPECT_THAT(response, HasSubstr(R"("code":"policy_timeout")"));
   EXPECT_THAT(response, Not(HasSubstr("gate")));  // the stage is for the log, not the client
+}
+
+TEST(PipelineOnAWorker, BackgroundWorkReachesAWorkersSlotThroughItsMailbox) {
+  auto publisher = std::make_shared<Publisher>();
+  RunningWorker worker(
+      config_with_routes(9,
+                         "  - {name: value, match: {path: /value}, upstream: app, auth: none}\n"),
+      {route_stage("published", "value",
+                   [&] { return std::make_unique<PublishedValuePolicy>(publisher); })});
+  const std::string request = "GET /value HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+  EXPECT_THAT(worker.exchange(request), HasSubstr("initial"));
+  publisher->publish("from the background");
+  std::string response;
+  for (int i = 0; i < 100; ++i) {  // the mailbox is read on the worker's next turn
+    response = worker.exchange(request);
+    if (response.find("from the background") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_THAT(response, HasSubstr("from the background"));
 }
 
 class BodyPhase : public ::testing::Test {
