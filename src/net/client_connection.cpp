@@ -312,7 +312,7 @@ void ClientConnection::prepare_exchange() {
   state_->exchange.tls = false;
   client_gone_ = upstream_timed_out_ = stream_expired_ = false;
   upstream_protocol_error_ = send_failed_ = false;
-  body_timed_out_ = body_malformed_ = body_too_large_ = body_started_parse_ = false;
+  body_timed_out_ = body_malformed_ = body_too_large_ = false;
   body_parsed_ = body_decoded_ = 0;
   policy_deadline_ = {};
   state_->forget_body();

@@ -179,7 +179,6 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   bool body_timed_out_ = false;
   bool body_malformed_ = false;
   bool body_too_large_ = false;
-  bool body_started_parse_ = false;  ///< the head left in_ and the body parse began
   bool watching_client_ = false;
   bool watch_pending_ = false;  ///< waiting on the upstream: the sweep may start the watch
   std::size_t watch_retained_bytes_ = 0;

@@ -56,7 +56,6 @@ Task<bool> ClientConnection::start_body(bool keep_head) {
   head_bytes_ = 0;
   in_.compact();
   body_parsed_ = body_decoded_ = 0;
-  body_started_parse_ = true;
   parser.eager(true);
   parser.collect_decoded(true);
   if (!parse_body()) {

@@ -258,6 +258,13 @@ bool read_side(const config::MappingReader& reader, const SideKeys& keys, Proble
     edits.drop.push_back(field.name);
   }
   edits.drop.insert(edits.drop.end(), removed.begin(), removed.end());
+  for (const auto& name : edits.drop) {
+    if (name.id != http::field::unknown) {
+      edits.drop_ids.set(static_cast<std::size_t>(name.id));
+    }
+    // Every name, known or not: a client's User_Agent is a field Beast does not know.
+    edits.drop_names.push_back(name.name);
+  }
   return ok;
 }
 

@@ -3,6 +3,7 @@
 // upstream and the response from it. Every rule is checked here, at load; the policy
 // (headers_policy.hpp) only applies what this reader accepted.
 
+#include <bitset>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +21,9 @@ inline constexpr std::string_view kHeadersKey = "headers";
 inline constexpr std::size_t kMaxHeaderValueBytes = 8 * 1024;
 
 using http::same_header_name;
+
+/// One bit per Beast field id (field::xref is the last).
+inline constexpr std::size_t kFieldIds = static_cast<std::size_t>(http::field::xref) + 1;
 
 /// A field name as the policy matches it: Beast's id, or field::unknown and the name itself
 /// (compared case-insensitively) for names Beast does not know.
@@ -40,6 +44,10 @@ struct HeaderEdits {
   /// Every name marked removed before `add` goes in: the `*_remove` names and the `*_add`
   /// ones (an added field replaces the peer's), each once.
   std::vector<HeaderName> drop;
+  /// The same names as ids, for the fields Beast knows: one bit test per field of a head.
+  std::bitset<kFieldIds> drop_ids;
+  /// The same names as text, for fields Beast does not know (X_Tenant, User_Agent).
+  std::vector<std::string_view> drop_names;
 
   bool empty() const { return add.empty() && drop.empty(); }
 };
