@@ -2,21 +2,9 @@
 
 #include <algorithm>
 
+#include "http/header_list.hpp"
+
 namespace rampart::http {
-
-namespace {
-
-std::string_view trim_spaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-}  // namespace
 
 void resolve_client(const boost::asio::ip::address& peer, std::string_view peer_text,
                     const std::string_view* xff, std::span<const config::Cidr> trusted,
@@ -36,7 +24,7 @@ void resolve_client(const boost::asio::ip::address& peer, std::string_view peer_
   std::string_view rest = *xff;
   while (!rest.empty()) {
     auto comma = rest.rfind(',');
-    auto entry = trim_spaces(rest.substr(comma == std::string_view::npos ? 0 : comma + 1));
+    auto entry = trim_ows(rest.substr(comma == std::string_view::npos ? 0 : comma + 1));
     boost::system::error_code ec;
     auto address = boost::asio::ip::make_address(std::string(entry), ec);
     if (ec) {

@@ -10,15 +10,6 @@ bool istarts_with(std::string_view text, std::string_view prefix) {
          boost::beast::iequals(text.substr(0, prefix.size()), prefix);
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 }  // namespace
 
 const HeaderField* HeaderList::find(std::string_view name) const {
@@ -41,7 +32,7 @@ void HeaderList::remove_prefixed(std::string_view prefix) {
 void HeaderList::remove_named(std::string_view names) {
   while (!names.empty()) {
     auto comma = names.find(',');
-    auto name = trim(names.substr(0, comma));
+    auto name = trim_ows(names.substr(0, comma));
     names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
     if (name.empty() || boost::beast::iequals(name, "close") ||
         boost::beast::iequals(name, "keep-alive")) {
@@ -81,6 +72,16 @@ bool same_header_name(std::string_view a, std::string_view b) {
     }
   }
   return true;
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
 }
 
 bool is_hop_by_hop(field id) {

@@ -72,6 +72,9 @@ class HeaderList {
 /// client's X_Rampart_Identity must not pass for rampart's X-Rampart-Identity).
 bool same_header_name(std::string_view a, std::string_view b);
 
+/// `s` without the spaces and tabs around it (RFC 9110's OWS), as in a list element.
+std::string_view trim_ows(std::string_view s);
+
 /// True for the hop-by-hop fields of RFC 9110 §7.6.1 that a proxy never forwards as they are.
 bool is_hop_by_hop(field id);
 

@@ -7,7 +7,7 @@ import threading
 import time
 import unittest
 
-from harness import (SharedRampart, base_config, conn_request, metric, parse_response,
+from harness import (SharedRampart, base_config, conn_request, free_port, metric, parse_response,
                      raw_ex, request, wait_until)
 
 
@@ -155,3 +155,27 @@ class UpstreamConnectionCapTest(SharedRampart):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DeadUpstreamTest(SharedRampart):
+    """An upstream nobody listens on: rampart answers 502 itself, mid-connection."""
+
+    @classmethod
+    def config(cls, up):
+        return base_config(free_port())  # nothing listens there
+
+    def test_body_of_a_failed_request_is_not_read_as_the_next_request(self):
+        # The body of a POST whose upstream is unreachable is a request of its own. It was
+        # left in the read buffer after the 502 and answered as the connection's next
+        # request (here a 200 from /health): a client could have rampart serve a request
+        # that no proxy or log in front of it ever saw as one.
+        inner = b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n"
+        data = (b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n" % len(inner) + inner +
+                b"GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        got, _ = raw_ex(self.rp.port, data)
+        statuses = []
+        rest = got
+        while rest:
+            status, _headers, _body, rest = parse_response(rest)
+            statuses.append(status)
+        self.assertEqual(statuses, [502, 502], got[:400])
