@@ -65,6 +65,10 @@ class ServeProcess {
 
   int run() {
     raise_fd_limit();
+    // Installed before a worker can serve a request: a SIGTERM that arrives as soon as the
+    // port answers must drain, not kill the process (Asio keeps it until ioc_ runs).
+    asio::signal_set signals(ioc_, SIGTERM, SIGINT, SIGHUP);
+    wait_for_signal(signals);
     auto snapshot = build_snapshot(config_);
     const auto& server = config_->server;
     for (unsigned i = 0; i < server.workers; ++i) {
@@ -82,8 +86,6 @@ class ServeProcess {
     health_.start(*config_, endpoints_of(*snapshot));
 
     return_memory_after_bursts();
-    asio::signal_set signals(ioc_, SIGTERM, SIGINT, SIGHUP);
-    wait_for_signal(signals);
     EventLog::write(LogLevel::info, "start", [&](http::JsonWriter& j) {
       j.field("version", kVersion);
       j.field("listen", fmt::format("{}:{}", server.listen.host, server.listen.port));
