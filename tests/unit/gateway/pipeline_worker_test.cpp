@@ -28,8 +28,9 @@ using tcp = asio::ip::tcp;
 /// Lets a pending policy go on when a request to another route opens it: the worker must be
 /// serving that other request while the first one waits, or the test never ends.
 struct Gate {
-  std::optional<net::Timer> timer;
+  std::optional<net::Timer> timer;  ///< only while a request waits, on the worker's thread
   bool opened = false;
+  std::atomic<bool> waiting{false};  ///< for the test thread
 };
 
 class GatedPolicy final : public Policy {
@@ -40,7 +41,9 @@ class GatedPolicy final : public Policy {
     if (!gate_->opened) {
       gate_->timer.emplace(co_await net::asio::this_coro::executor);
       gate_->timer->expires_at(net::Timer::time_point::max());
+      gate_->waiting = true;
       co_await gate_->timer->async_wait(net::use_tuple);
+      gate_->timer.reset();  // here, on the worker: it must not outlive the worker's io_context
     }
     if (!gate_->opened) {
       co_return Verdict::next;  // cancelled at the deadline
@@ -267,7 +270,7 @@ TEST(PipelineOnAWorker, APendingPolicyWaitsWhileTheWorkerServesOthers) {
   });
   // Until /gated is waiting, /open would find no gate to open: ask until it has been waited on.
   std::string opened;
-  for (int i = 0; i < 200 && !gate->timer; ++i) {
+  for (int i = 0; i < 200 && !gate->waiting; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   opened = worker.exchange("GET /open HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
