@@ -8,7 +8,10 @@
 #include <string>
 
 #include "cli/check_command.hpp"
+#include "cli/keys_command.hpp"
 #include "cli/serve_command.hpp"
+#include "cli/store_command.hpp"
+#include "cli/users_command.hpp"
 #include "cli/version.hpp"
 
 int main(int argc, char** argv) {
@@ -27,6 +30,43 @@ int main(int argc, char** argv) {
   auto* version = app.add_subcommand("version", "print the version");
   version->add_option("-c,--config", config_path, "ignored; accepted like every command");
 
+  // The store's commands: keys, users, migrate, backup, restore.
+  auto with_config = [&](CLI::App* command) {
+    command->add_option("-c,--config", config_path, "config file")->capture_default_str();
+    return command;
+  };
+  auto* keys = app.add_subcommand("keys", "API keys: create, list, revoke");
+  keys->require_subcommand(1);
+  std::string key_name, key_tier, key_id;
+  std::optional<std::string> key_expires;
+  auto* keys_create = with_config(keys->add_subcommand("create", "create a key; prints it once"));
+  keys_create->add_option("--name", key_name, "who or what the key is for")->required();
+  keys_create->add_option("--tier", key_tier, "the client's tier (rate limits)");
+  keys_create->add_option("--expires", key_expires, "lifetime from now, e.g. 90d");
+  bool json = false;
+  auto* keys_list = with_config(keys->add_subcommand("list", "list keys (never the secret)"));
+  keys_list->add_flag("--json", json, "JSON instead of a table");
+  auto* keys_revoke = with_config(keys->add_subcommand("revoke", "revoke a key"));
+  keys_revoke->add_option("ID", key_id, "the key's id (the 8 characters after rk_)")->required();
+
+  auto* users = app.add_subcommand("users", "admin users: add, list, remove");
+  users->require_subcommand(1);
+  std::string user_name;
+  auto* users_add =
+      with_config(users->add_subcommand("add", "add a user; the password is read from stdin"));
+  users_add->add_option("NAME", user_name, "user name")->required();
+  auto* users_list = with_config(users->add_subcommand("list", "list users"));
+  users_list->add_flag("--json", json, "JSON instead of lines");
+  auto* users_remove = with_config(users->add_subcommand("remove", "remove a user"));
+  users_remove->add_option("NAME", user_name, "user name")->required();
+
+  auto* migrate = with_config(app.add_subcommand("migrate", "apply the store's migrations"));
+  std::string file;
+  auto* backup = with_config(app.add_subcommand("backup", "copy the store to FILE, online"));
+  backup->add_option("FILE", file, "the backup file (must not exist)")->required();
+  auto* restore = with_config(app.add_subcommand("restore", "fill an empty store from FILE"));
+  restore->add_option("FILE", file, "a file made by rampart backup")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -44,6 +84,34 @@ int main(int argc, char** argv) {
     if (*version) {
       std::printf("rampart %s\n", rampart::cli::kVersion);
       return 0;
+    }
+    namespace cli = rampart::cli;
+    if (*keys_create) {
+      return cli::run_keys_create(config_path, key_name, key_tier, key_expires);
+    }
+    if (*keys_list) {
+      return cli::run_keys_list(config_path, json);
+    }
+    if (*keys_revoke) {
+      return cli::run_keys_revoke(config_path, key_id);
+    }
+    if (*users_add) {
+      return cli::run_users_add(config_path, user_name);
+    }
+    if (*users_list) {
+      return cli::run_users_list(config_path, json);
+    }
+    if (*users_remove) {
+      return cli::run_users_remove(config_path, user_name);
+    }
+    if (*migrate) {
+      return cli::run_migrate(config_path);
+    }
+    if (*backup) {
+      return cli::run_backup(config_path, file);
+    }
+    if (*restore) {
+      return cli::run_restore(config_path, file);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rampart: internal error: %s\n", e.what());

@@ -15,11 +15,12 @@ BELOW = {
     "config": set(),
     "http": {"config"},
     "observe": {"config", "http"},
+    "store": {"config", "http", "observe"},
     "net": {"config", "http", "observe"},
-    "policies": {"config", "http", "observe", "net"},
-    "gateway": {"config", "http", "observe", "net", "policies"},
-    "admin": {"config", "http", "observe"},
-    "cli": {"config", "http", "observe", "net", "policies", "gateway", "admin"},
+    "policies": {"config", "http", "observe", "net", "store"},
+    "gateway": {"config", "http", "observe", "net", "policies", "store"},
+    "admin": {"config", "http", "observe", "store"},
+    "cli": {"config", "http", "observe", "net", "policies", "gateway", "admin", "store"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

@@ -23,8 +23,7 @@ std::optional<config::Env> parse_env(const std::string& text) {
 }  // namespace
 
 int run_check(const std::string& config_path, const std::optional<std::string>& env_override) {
-  config::LoadOptions options;
-  options.route_keys = policies::route_keys();
+  auto options = policies::load_options();
   if (env_override) {
     options.env_override = parse_env(*env_override);
     if (!options.env_override) {

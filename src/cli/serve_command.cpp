@@ -25,6 +25,7 @@
 #include "observe/log.hpp"
 #include "observe/metrics.hpp"
 #include "policies/registry.hpp"
+#include "store/store.hpp"
 
 namespace rampart::cli {
 
@@ -45,13 +46,6 @@ void print_problems(const std::vector<config::ConfigProblem>& problems) {
   for (const auto& p : problems) {
     std::fprintf(stderr, "%s\n", p.to_string().c_str());
   }
-}
-
-/// The keys policies own (headers:, ...) are read by the policies' own readers.
-config::LoadOptions load_options() {
-  config::LoadOptions options;
-  options.route_keys = policies::route_keys();
-  return options;
 }
 
 /// The control thread: signals, reloads, health checks, the admin listener, shutdown.
@@ -98,6 +92,9 @@ class ServeProcess {
     for (auto& worker : workers_) {
       worker->join();
     }
+    for (auto& keys : key_directories_) {
+      keys->stop();  // the workers still exist: a table published until now had somewhere to go
+    }
     EventLog::write(LogLevel::info, "shutdown", [&](http::JsonWriter& j) {
       j.field("phase", "done");
       j.field("forced", forced_);
@@ -131,9 +128,29 @@ class ServeProcess {
       }
       targets.push_back(net::UpstreamTarget{results.begin()->endpoint(), count});
     }
-    auto pipeline = std::make_shared<const gateway::Pipeline>(c, board_);
+    auto pipeline = std::make_shared<const gateway::Pipeline>(c, board_, policies::registry(),
+                                                              services_for(*c));
     return std::make_shared<net::Snapshot>(std::move(c), std::move(pipeline), std::move(targets),
                                            ++generation_);
+  }
+
+  /// The store's keys for `config`: the directory already running when the store is the
+  /// same, else a new one (opened, migrated and loaded now; a StoreError if it cannot be).
+  /// Directories are kept until exit: one is only ever released on the control thread.
+  policies::Services services_for(const config::Config& config) {
+    const auto& where = config.store;
+    for (const auto& keys : key_directories_) {
+      if (keys->location().display == where.display && keys->location().path == where.path &&
+          keys->location().conninfo == where.conninfo) {
+        return policies::Services{keys};
+      }
+    }
+    try {
+      key_directories_.push_back(std::make_shared<policies::KeyDirectory>(where));
+    } catch (const store::StoreError& e) {
+      throw SnapshotError(e.what());
+    }
+    return policies::Services{key_directories_.back()};
   }
 
   static std::vector<tcp::endpoint> endpoints_of(const net::Snapshot& snapshot) {
@@ -193,7 +210,7 @@ class ServeProcess {
   }
 
   void reload() {
-    auto result = config::load_config(config_path_, load_options());
+    auto result = config::load_config(config_path_, policies::load_options());
     if (!result.problems.empty()) {
       std::vector<std::string> problems;
       for (const auto& problem : result.problems) {
@@ -303,6 +320,7 @@ class ServeProcess {
   std::shared_ptr<const config::Config> config_;
   asio::io_context ioc_{1};
   std::shared_ptr<observe::HealthBoard> board_ = std::make_shared<observe::HealthBoard>();
+  std::vector<std::shared_ptr<policies::KeyDirectory>> key_directories_;
   admin::AdminServer admin_;
   observe::HealthChecker health_;
   std::vector<std::unique_ptr<net::Worker>> workers_;
@@ -323,7 +341,7 @@ class ServeProcess {
 }  // namespace
 
 int run_serve(const std::string& config_path) {
-  auto result = config::load_config(config_path, load_options());
+  auto result = config::load_config(config_path, policies::load_options());
   if (!result.problems.empty()) {
     print_problems(result.problems);
     return 1;

@@ -26,8 +26,22 @@ namespace rampart::config {
 namespace {
 
 // Top-level keys that name features built by later issues; refused until then.
-constexpr std::string_view kUnsupportedTopLevelKeys[] = {"store", "redis", "auth", "rate_limits",
-                                                         "cors"};
+constexpr std::string_view kUnsupportedTopLevelKeys[] = {"redis", "auth", "rate_limits", "cors"};
+
+StoreLocation read_store(MappingReader& root) {
+  std::string error;
+  StoreLocation where = *parse_store_url(kDefaultStore, error);
+  if (auto field = root.get("store")) {
+    if (auto url = read_string(*field, root.problems())) {
+      if (auto parsed = parse_store_url(*url, error)) {
+        where = *parsed;
+      } else {
+        root.problems().add(field->mark, field->path, error);
+      }
+    }
+  }
+  return where;
+}
 
 Env read_env(MappingReader& root, const LoadOptions& options) {
   Env env = Env::development;
@@ -60,6 +74,7 @@ Config read_document(const YAML::Node& document, ProblemList& problems,
   if (auto log = root.get("log")) {
     config.log = read_log(*log, problems);
   }
+  config.store = read_store(root);
   if (auto upstreams = root.require("upstreams", "at least one upstream is required")) {
     config.upstreams = read_upstreams(*upstreams, problems);
   }
@@ -68,7 +83,19 @@ Config read_document(const YAML::Node& document, ProblemList& problems,
         read_routes(*routes, problems,
                     RouteContext{config.env, config.server, config.upstreams, options.route_keys});
   }
+  for (const auto& section : options.section_keys) {
+    if (auto field = root.get(section.key)) {
+      if (auto settings = section.read(*field, problems, config.env)) {
+        config.sections.push_back(RouteSetting{std::string(section.key), std::move(settings)});
+      }
+    }
+  }
   for (auto key : kUnsupportedTopLevelKeys) {
+    const bool owned = std::any_of(options.section_keys.begin(), options.section_keys.end(),
+                                   [&](const RouteKeyReader& reader) { return reader.key == key; });
+    if (owned) {
+      continue;
+    }
     root.refuse_unsupported(key);
   }
   return config;

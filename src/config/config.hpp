@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/cidr.hpp"
+#include "config/store_url.hpp"
 
 namespace rampart::config {
 
@@ -20,7 +21,8 @@ using Duration = std::chrono::milliseconds;
 
 enum class Env { development, production };
 enum class LogLevel { debug, info, warn, error };
-/// Route authentication mode. Only `none` is served today; the others are refused at load.
+/// Route authentication (SPEC §3 step 7): a credential is required (the default), optional
+/// (anonymous requests pass as ip:<addr>, bad credentials do not), or not looked at.
 enum class AuthMode { none, optional, required };
 
 /// A "host:port" listen address. `host` may be an IPv4 or IPv6 literal ("[::1]:80" form).
@@ -154,7 +156,19 @@ struct Config {
   LogConfig log;
   std::vector<UpstreamConfig> upstreams;
   std::vector<RouteConfig> routes;
-  std::string source_path;  ///< the file it was loaded from
+  StoreLocation store;                 ///< `store:`, default sqlite:rampart.db
+  std::vector<RouteSetting> sections;  ///< policy-owned top-level sections (`auth:`), read
+  std::string source_path;             ///< the file it was loaded from
+
+  /// The settings a policy's reader made of a top-level section, or null when it is absent.
+  const PolicySettings* section(std::string_view key) const {
+    for (const auto& s : sections) {
+      if (s.key == key) {
+        return s.settings.get();
+      }
+    }
+    return nullptr;
+  }
 };
 
 /// One problem found while loading: printed as "file:line:column: key.path: message".
@@ -183,6 +197,8 @@ struct LoadOptions {
   std::optional<Env> env_override;
   /// The route keys policies own (policies::route_keys()); without them such keys are unknown.
   std::vector<RouteKeyReader> route_keys;
+  /// The top-level sections policies own (`auth:`), read the same way.
+  std::vector<RouteKeyReader> section_keys;
 };
 
 /// Reads, substitutes ${VAR}s, parses and validates the file. Never throws for bad input.

@@ -130,10 +130,7 @@ void read_auth(MappingReader& reader, Env env, RouteConfig& route) {
   ProblemList& problems = reader.problems();
   auto auth_field = reader.get("auth");
   if (!auth_field) {
-    problems.add(reader.field().mark, child_path(reader.field().path, "auth"),
-                 "auth is required by default and auth is not supported yet; set auth: none "
-                 "explicitly (rampart will not silently skip a protection you asked for)");
-    return;
+    return;  // required, the default: a route is protected unless it says otherwise
   }
   auto auth = read_choice<AuthMode>(*auth_field, problems,
                                     {{"required", AuthMode::required},
@@ -143,11 +140,7 @@ void read_auth(MappingReader& reader, Env env, RouteConfig& route) {
     return;
   }
   route.auth = *auth;
-  if (*auth == AuthMode::required) {
-    problems.add(auth_field->mark, auth_field->path, not_supported_message("auth: required"));
-  } else if (*auth == AuthMode::optional) {
-    problems.add(auth_field->mark, auth_field->path, not_supported_message("auth: optional"));
-  } else if (env == Env::production && !route.is_public) {
+  if (*auth == AuthMode::none && env == Env::production && !route.is_public) {
     problems.add(auth_field->mark, auth_field->path,
                  "auth: none in production needs public: true (say that this route is meant "
                  "to be open)");

@@ -12,7 +12,7 @@ bool is_builtin_path(std::string_view path) {
 }
 
 void answer_builtin(http::Exchange& exchange, const config::Config& config,
-                    const observe::HealthBoard& health) {
+                    const observe::HealthBoard& health, std::optional<bool> store_healthy) {
   const auto verb = exchange.request.verb;
   if (verb != boost::beast::http::verb::get && verb != boost::beast::http::verb::head) {
     exchange.reply.headers += "Allow: GET, HEAD\r\n";
@@ -36,6 +36,10 @@ void answer_builtin(http::Exchange& exchange, const config::Config& config,
   std::string checks;
   http::JsonWriter json(checks);
   json.begin_object();
+  if (store_healthy) {
+    ready = ready && *store_healthy;
+    json.field("store", *store_healthy ? "healthy" : "unhealthy");
+  }
   for (const auto& upstream : config.upstreams) {
     bool healthy = !upstream.health || health.healthy(upstream.name);
     ready = ready && healthy;

@@ -46,12 +46,15 @@ void forget_answer(http::Exchange& exchange) {
 
 Pipeline::Pipeline(std::shared_ptr<const config::Config> config,
                    std::shared_ptr<observe::HealthBoard> health,
-                   const std::vector<policies::PolicyType>& types)
-    : config_(std::move(config)), health_(std::move(health)), router_(config_->routes) {
+                   const std::vector<policies::PolicyType>& types, policies::Services services)
+    : config_(std::move(config)),
+      health_(std::move(health)),
+      services_(std::move(services)),
+      router_(config_->routes) {
   using Scope = policies::PolicyType::Scope;
   for (const auto& type : types) {
     if (type.scope == Scope::global) {
-      if (auto policy = type.build(*config_, nullptr)) {
+      if (auto policy = type.build(*config_, nullptr, services_)) {
         global_.push_back(make_stage(type, std::move(policy)));
       }
     }
@@ -72,7 +75,7 @@ Pipeline::Pipeline(std::shared_ptr<const config::Config> config,
     route.body_limit = std::numeric_limits<std::size_t>::max();
     for (const auto& type : types) {
       if (type.scope == Scope::route) {
-        if (auto policy = type.build(*config_, &config_->routes[r])) {
+        if (auto policy = type.build(*config_, &config_->routes[r], services_)) {
           route.stages.push_back(make_stage(type, std::move(policy)));
         }
       }
@@ -253,7 +256,9 @@ bool Pipeline::route(http::Exchange& exchange, State& state) const {
     return true;
   }
   if (is_builtin_path(request.path)) {
-    answer_builtin(exchange, *config_, *health_);
+    const auto* keys = services_.keys.get();
+    answer_builtin(exchange, *config_, *health_,
+                   keys ? std::optional<bool>(keys->healthy()) : std::nullopt);
     return true;
   }
   auto match = router_.match(request.method, request.path);

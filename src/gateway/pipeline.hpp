@@ -29,7 +29,8 @@ class Pipeline final : public net::RequestHandler {
  public:
   Pipeline(std::shared_ptr<const config::Config> config,
            std::shared_ptr<observe::HealthBoard> health,
-           const std::vector<policies::PolicyType>& types = policies::registry());
+           const std::vector<policies::PolicyType>& types = policies::registry(),
+           policies::Services services = {});
 
   const config::Config& config() const { return *config_; }
   const Router& router() const { return router_; }
@@ -70,6 +71,7 @@ class Pipeline final : public net::RequestHandler {
 
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<observe::HealthBoard> health_;
+  policies::Services services_;
   Router router_;
   std::vector<Stage> global_;  ///< registry order
   std::vector<std::uint16_t> global_request_;

@@ -1,5 +1,7 @@
 #include "policies/registry.hpp"
 
+#include "policies/auth/auth_policy.hpp"
+#include "policies/auth/config.hpp"
 #include "policies/headers/config.hpp"
 #include "policies/headers/headers_policy.hpp"
 #include "policies/hygiene/hygiene_policy.hpp"
@@ -18,19 +20,41 @@ const std::vector<PolicyType>& registry() {
       {"hygiene",
        Scope::global,
        {},
-       [](const config::Config& config, const config::RouteConfig*) -> std::unique_ptr<Policy> {
+       [](const config::Config& config, const config::RouteConfig*,
+          const Services&) -> std::unique_ptr<Policy> {
          return std::make_unique<HygienePolicy>(config.env == config::Env::production);
        }},
       {"request_id",
        Scope::global,
        {},
-       [](const config::Config&, const config::RouteConfig*) -> std::unique_ptr<Policy> {
-         return std::make_unique<RequestIdPolicy>();
-       }},
+       [](const config::Config&, const config::RouteConfig*, const Services&)
+           -> std::unique_ptr<Policy> { return std::make_unique<RequestIdPolicy>(); }},
+      {"auth",
+       Scope::route,
+       {},
+       [](const config::Config& config, const config::RouteConfig* route,
+          const Services& services) -> std::unique_ptr<Policy> {
+         if (route->auth == config::AuthMode::none) {
+           return nullptr;
+         }
+         if (!services.keys) {
+           throw std::logic_error("a route with auth needs the store's keys (Services::keys)");
+         }
+         static const AuthSettings defaults = [] {
+           AuthSettings d;
+           d.api_key_header_id = boost::beast::http::string_to_field(d.api_key_header);
+           return d;
+         }();
+         const auto* section = config.section(kAuthSection);
+         const auto& settings = section ? static_cast<const AuthSettings&>(*section) : defaults;
+         return std::make_unique<AuthPolicy>(route->auth, settings, services.keys);
+       },
+       {kAuthSection, read_auth_section}},
       {"headers",
        Scope::route,
        {kHeadersKey, read_headers},
-       [](const config::Config&, const config::RouteConfig* route) -> std::unique_ptr<Policy> {
+       [](const config::Config&, const config::RouteConfig* route,
+          const Services&) -> std::unique_ptr<Policy> {
          const auto* settings = route->setting(kHeadersKey);
          return settings ? std::make_unique<HeadersPolicy>(
                                static_cast<const HeadersSettings&>(*settings))
@@ -51,5 +75,22 @@ std::vector<config::RouteKeyReader> route_keys(const std::vector<PolicyType>& ty
 }
 
 std::vector<config::RouteKeyReader> route_keys() { return route_keys(registry()); }
+
+std::vector<config::RouteKeyReader> section_keys() {
+  std::vector<config::RouteKeyReader> keys;
+  for (const auto& type : registry()) {
+    if (!type.section_key.key.empty()) {
+      keys.push_back(type.section_key);
+    }
+  }
+  return keys;
+}
+
+config::LoadOptions load_options() {
+  config::LoadOptions options;
+  options.route_keys = route_keys();
+  options.section_keys = section_keys();
+  return options;
+}
 
 }  // namespace rampart::policies

@@ -8,9 +8,16 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "policies/auth/key_directory.hpp"
 #include "policies/policy.hpp"
 
 namespace rampart::policies {
+
+/// What policies share for as long as the process runs, owned by the serve process and kept
+/// across reloads: things that are not per config (a store connection, background threads).
+struct Services {
+  std::shared_ptr<KeyDirectory> keys;  ///< the store's API keys; null where there is no store
+};
 
 /// One kind of policy, as the pipeline builder knows it.
 struct PolicyType {
@@ -25,8 +32,10 @@ struct PolicyType {
   /// Builds it for a config (global: `route` is null) or for one route; returns null when the
   /// policy has nothing to do there (the route does not set its key).
   std::function<std::unique_ptr<Policy>(const config::Config& config,
-                                        const config::RouteConfig* route)>
+                                        const config::RouteConfig* route, const Services& services)>
       build;
+  /// The top-level section it reads with its own reader (an empty key: none).
+  config::RouteKeyReader section_key = {};
 };
 
 /// The policies in stage order (SPEC §3): global ones first, then the route stages. Response
@@ -37,5 +46,10 @@ const std::vector<PolicyType>& registry();
 std::vector<config::RouteKeyReader> route_keys(const std::vector<PolicyType>& types);
 /// The same for the registry.
 std::vector<config::RouteKeyReader> route_keys();
+/// The top-level sections of the registry's policies, for config::LoadOptions.
+std::vector<config::RouteKeyReader> section_keys();
+/// LoadOptions with the registry's route keys and sections: how serve, check and the store
+/// commands load a config.
+config::LoadOptions load_options();
 
 }  // namespace rampart::policies

@@ -168,14 +168,14 @@ class CliTest(E2ETest):
         self.assert_bad(self.run_cli("check", "-c", path), "size.yaml", line,
                         "max_header_bytes")
 
-    def test_default_auth_required_refused(self):
-        # auth is not built yet: the default `auth: required` must be refused, not served open
-        text = self.good().replace("    auth: none\n", "")
-        path = self.write("authdefault.yaml", text)
+    def test_jwt_is_refused_until_it_is_built(self):
+        # JWT is not built yet: an `auth.jwt` section must be refused, not served open
+        text = self.good() + "auth:\n  jwt: []\n"
+        path = self.write("jwt.yaml", text)
         p = self.run_cli("check", "-c", path)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
-        self.assertIn("authdefault.yaml:", p.stderr)
-        self.assertIn("auth", p.stderr)
+        self.assertIn("jwt.yaml:", p.stderr)
+        self.assertIn("auth.jwt: jwt is not supported yet", p.stderr)
 
     def test_control_bytes_in_keys_are_escaped(self):
         # An unknown key with raw ESC and BEL (an OSC that retitles the terminal), and one

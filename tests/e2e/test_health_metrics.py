@@ -47,8 +47,9 @@ class HealthTest(E2ETest):
         self.assertEqual(self.up.stats()["requests"], before, "health endpoint was proxied")
 
     def test_ready_follows_upstream_health(self):
-        ready = {"status": "ready", "checks": {"upstream:app": "healthy"}}
-        not_ready = {"status": "not_ready", "checks": {"upstream:app": "unhealthy"}}
+        ready = {"status": "ready", "checks": {"store": "healthy", "upstream:app": "healthy"}}
+        not_ready = {"status": "not_ready",
+                     "checks": {"store": "healthy", "upstream:app": "unhealthy"}}
         self.ready_is(200, ready, timeout=2.0)
         self.up.get("/healthz/fail")
         t0 = time.monotonic()
@@ -64,9 +65,10 @@ class HealthTest(E2ETest):
         self.assertEqual(self.get_json("/health"), (200, {"status": "ok"}))
 
     def test_ready_when_upstream_killed(self):
-        self.ready_is(200, {"status": "ready", "checks": {"upstream:app": "healthy"}}, 2.0)
+        self.ready_is(200, {"status": "ready", "checks": {"store": "healthy", "upstream:app": "healthy"}}, 2.0)
         self.up.stop()
-        self.ready_is(503, {"status": "not_ready", "checks": {"upstream:app": "unhealthy"}},
+        self.ready_is(503, {"status": "not_ready",
+                            "checks": {"store": "healthy", "upstream:app": "unhealthy"}},
                       timeout=2.5)
         self.assertEqual(self.get_json("/health/live"), (200, {"status": "alive"}))
 
@@ -83,7 +85,7 @@ class HealthTest(E2ETest):
         cfg["upstreams"]["other"] = {"url": other.url,
                                      "health": {"path": "/healthz", "interval": "200ms"}}
         rp = self.start_rampart(cfg)
-        both = {"upstream:app": "healthy", "upstream:other": "healthy"}
+        both = {"store": "healthy", "upstream:app": "healthy", "upstream:other": "healthy"}
 
         def ready(expect_status, expect_doc):
             def check():
@@ -93,7 +95,7 @@ class HealthTest(E2ETest):
         self.assertTrue(ready(200, {"status": "ready", "checks": both}))
         other.get("/healthz/fail")
         self.assertTrue(ready(503, {"status": "not_ready", "checks": {
-            "upstream:app": "healthy", "upstream:other": "unhealthy"}}),
+            "store": "healthy", "upstream:app": "healthy", "upstream:other": "unhealthy"}}),
             request(rp.port, "GET", "/health/ready"))
 
     def test_health_not_rate_or_route_dependent(self):

@@ -29,11 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text(reinterpret_cast<const char*>(data), size);
   // With the registry's route keys, as `rampart check` and `serve` load: the policies' own
   // readers (headers: ...) get the same bytes.
-  static const rampart::config::LoadOptions options = [] {
-    rampart::config::LoadOptions o;
-    o.route_keys = rampart::policies::route_keys();
-    return o;
-  }();
+  static const rampart::config::LoadOptions options = rampart::policies::load_options();
   const auto result = rampart::config::load_config_text(text, "fuzz.yaml", options);
   require((result.config != nullptr) != !result.problems.empty(),
           "a config with problems, or neither");

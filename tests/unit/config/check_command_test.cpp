@@ -54,18 +54,15 @@ TEST_F(CheckCommandTest, EveryProblemOneALineOnStderr) {
                     "routes:\n"
                     "  - name: a\n"
                     "    match: {path: /x}\n"
-                    "    upstream: nope\n");
+                    "    upstream: nope\n"
+                    "    auth: sometimes\n");
   auto output = run(path);
   EXPECT_EQ(output.status, 1);
   EXPECT_EQ(output.out, "");
-  EXPECT_EQ(output.err,
-            path +
-                ":7:5: routes[0].auth: auth is required by default and auth is not supported "
-                "yet; set auth: none explicitly (rampart will not silently skip a protection "
-                "you asked for)\n" +
-                path +
-                ":9:15: routes[0].upstream: unknown upstream \"nope\"; upstreams are: "
-                "app\n");
+  EXPECT_EQ(output.err, path +
+                            ":9:15: routes[0].upstream: unknown upstream \"nope\"; upstreams are: "
+                            "app\n" +
+                            path + ":10:11: routes[0].auth: expected required, optional or none\n");
 }
 
 TEST_F(CheckCommandTest, EnvProductionIsStricter) {

@@ -189,23 +189,21 @@ TEST(ConfigRoutesTest, UpstreamIsRequired) {
                                "routes[0].upstream", "upstream is required"));
 }
 
-TEST(ConfigRoutesTest, DefaultAuthIsRefused) {
+TEST(ConfigRoutesTest, AuthIsRequiredByDefault) {
   auto result = with_routes("  - {name: a, match: {path: /}, upstream: app}\n");
-  EXPECT_TRUE(has_only_problem(result, "routes[0].auth",
-                               "auth is required by default and auth is not supported yet; set "
-                               "auth: none explicitly"));
+  ASSERT_TRUE(result.problems.empty()) << printed(result);
+  EXPECT_EQ(result.config->routes[0].auth, AuthMode::required);
 }
 
-TEST(ConfigRoutesTest, AuthRequiredIsNotSupportedYet) {
-  EXPECT_TRUE(has_only_problem(
-      with_routes("  - {name: a, match: {path: /}, upstream: app, auth: required}\n"),
-      "routes[0].auth", "auth: required is not supported yet; remove it"));
-}
-
-TEST(ConfigRoutesTest, AuthOptionalIsNotSupportedYet) {
-  EXPECT_TRUE(has_only_problem(
-      with_routes("  - {name: a, match: {path: /}, upstream: app, auth: optional}\n"),
-      "routes[0].auth", "auth: optional is not supported yet"));
+TEST(ConfigRoutesTest, AuthModesAreRead) {
+  for (auto [text, mode] :
+       {std::pair{"required", AuthMode::required}, std::pair{"optional", AuthMode::optional},
+        std::pair{"none", AuthMode::none}}) {
+    auto result = with_routes(std::string("  - {name: a, match: {path: /}, upstream: app, auth: ") +
+                              text + "}\n");
+    ASSERT_TRUE(result.problems.empty()) << printed(result);
+    EXPECT_EQ(result.config->routes[0].auth, mode) << text;
+  }
 }
 
 TEST(ConfigRoutesTest, AuthMustBeKnown) {

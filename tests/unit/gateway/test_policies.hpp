@@ -122,12 +122,13 @@ class BodyPolicy final : public Policy {
 /// A route stage built only for routes whose name is `route_name`.
 inline PolicyType route_stage(std::string_view stage, std::string route_name,
                               std::function<std::unique_ptr<Policy>()> make) {
-  return PolicyType{
-      stage,
-      PolicyType::Scope::route,
-      {},
-      [route_name, make](const config::Config&, const config::RouteConfig* route)
-          -> std::unique_ptr<Policy> { return route->name == route_name ? make() : nullptr; }};
+  return PolicyType{stage,
+                    PolicyType::Scope::route,
+                    {},
+                    [route_name, make](const config::Config&, const config::RouteConfig* route,
+                                       const policies::Services&) -> std::unique_ptr<Policy> {
+                      return route->name == route_name ? make() : nullptr;
+                    }};
 }
 
 inline PolicyType global_stage(std::string_view stage,
@@ -135,7 +136,8 @@ inline PolicyType global_stage(std::string_view stage,
   return PolicyType{stage,
                     PolicyType::Scope::global,
                     {},
-                    [make](const config::Config&, const config::RouteConfig*) { return make(); }};
+                    [make](const config::Config&, const config::RouteConfig*,
+                           const policies::Services&) { return make(); }};
 }
 
 }  // namespace rampart::testing_policies

@@ -1,0 +1,171 @@
+#include "cli/keys_command.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "cli/store_access.hpp"
+#include "config/units.hpp"
+#include "http/json_writer.hpp"
+#include "store/api_key.hpp"
+
+namespace rampart::cli {
+
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// A label for people: 1-64 printable ASCII characters (it is printed to terminals and logs).
+bool is_valid_label(std::string_view text) {
+  if (text.empty() || text.size() > 64) {
+    return false;
+  }
+  for (unsigned char c : text) {
+    if (c < 0x20 || c >= 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string optional_time(const std::optional<std::int64_t>& t) {
+  return t ? format_unix_time(*t) : "-";
+}
+
+}  // namespace
+
+std::string format_unix_time(std::int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int run_keys_create(const std::string& config_path, const std::string& name,
+                    const std::string& tier, const std::optional<std::string>& expires) {
+  if (!is_valid_label(name)) {
+    std::fprintf(stderr, "rampart keys create: --name must be 1-64 printable characters\n");
+    return 1;
+  }
+  if (!tier.empty() && !is_valid_label(tier)) {
+    std::fprintf(stderr, "rampart keys create: --tier must be 1-64 printable characters\n");
+    return 1;
+  }
+  store::ApiKeyRecord record;
+  record.created = unix_now();
+  if (expires) {
+    auto parsed = config::parse_duration(*expires);
+    if (!parsed.value) {
+      std::fprintf(stderr, "rampart keys create: --expires: %s\n", parsed.error.c_str());
+      return 1;
+    }
+    record.expires =
+        record.created + std::chrono::duration_cast<std::chrono::seconds>(*parsed.value).count();
+  }
+  int status = 0;
+  auto opened = open_configured_store(config_path, status);
+  if (!opened) {
+    return status;
+  }
+  auto made = store::generate_api_key();
+  record.id = made.id;
+  record.secret_sha256 = made.secret_sha256;
+  record.name = name;
+  record.tier = tier;
+  try {
+    opened->insert_key(record);
+  } catch (const store::StoreError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+  std::printf("%s\n", made.key.c_str());
+  std::fflush(stdout);
+  std::fprintf(stderr, "created key %s (name %s, tier %s, expires %s); it is shown only now\n",
+               record.id.c_str(), name.c_str(), tier.empty() ? "-" : tier.c_str(),
+               optional_time(record.expires).c_str());
+  return 0;
+}
+
+int run_keys_list(const std::string& config_path, bool json) {
+  int status = 0;
+  auto opened = open_configured_store(config_path, status);
+  if (!opened) {
+    return status;
+  }
+  std::vector<store::ApiKeyRecord> keys;
+  try {
+    keys = opened->list_keys();
+  } catch (const store::StoreError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+  std::string out;
+  if (json) {
+    http::JsonWriter w(out);
+    w.begin_array();
+    for (const auto& k : keys) {
+      w.begin_object();
+      w.field("id", k.id);
+      w.field("name", k.name);
+      w.field("tier", k.tier);
+      w.field("created", format_unix_time(k.created));
+      auto optional_field = [&](std::string_view key, const std::optional<std::int64_t>& t) {
+        w.key(key);
+        if (t) {
+          w.string(format_unix_time(*t));
+        } else {
+          w.raw("null");
+        }
+      };
+      optional_field("expires", k.expires);
+      optional_field("last_used", k.last_used);
+      optional_field("revoked", k.revoked);
+      w.end_object();
+    }
+    w.end_array();
+    out += '\n';
+  } else {
+    out +=
+        "id        name                 tier       created               expires               "
+        "last_used             revoked\n";
+    for (const auto& k : keys) {
+      char line[512];
+      std::snprintf(line, sizeof line, "%-9s %-20s %-10s %-21s %-21s %-21s %s\n", k.id.c_str(),
+                    k.name.c_str(), k.tier.empty() ? "-" : k.tier.c_str(),
+                    format_unix_time(k.created).c_str(), optional_time(k.expires).c_str(),
+                    optional_time(k.last_used).c_str(), optional_time(k.revoked).c_str());
+      out += line;
+    }
+  }
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+int run_keys_revoke(const std::string& config_path, const std::string& id) {
+  int status = 0;
+  auto opened = open_configured_store(config_path, status);
+  if (!opened) {
+    return status;
+  }
+  try {
+    if (!opened->revoke_key(id, unix_now())) {
+      std::fprintf(stderr, "rampart keys revoke: no key %s that is not revoked already\n",
+                   id.c_str());
+      return 1;
+    }
+  } catch (const store::StoreError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+  std::fprintf(stderr, "revoked key %s; running instances stop accepting it within 2 s\n",
+               id.c_str());
+  return 0;
+}
+
+}  // namespace rampart::cli

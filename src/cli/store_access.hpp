@@ -1,0 +1,18 @@
+#pragma once
+// What the store commands (keys, users, migrate, backup, restore) share: the config's
+// `store:`, opened and migrated, or one clear line on stderr and the exit status.
+
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace rampart::cli {
+
+/// The store the config at `config_path` names, opened and migrated to this binary's schema.
+/// On failure prints one line to stderr (the config's problems, or the store's error naming
+/// its URL without password) and returns null with `exit_status` set (1: a user error).
+std::unique_ptr<store::Store> open_configured_store(const std::string& config_path,
+                                                    int& exit_status, bool migrate = true);
+
+}  // namespace rampart::cli

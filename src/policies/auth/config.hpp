@@ -1,0 +1,27 @@
+#pragma once
+// The top-level `auth:` section (SPEC §2): how API keys are presented. (JWT issuers, `jwt:`,
+// arrive with their own issue and are refused until then.) Which routes require a credential
+// is the route's `auth: required | optional | none`, read with the routes.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "config/policy_settings.hpp"
+#include "http/header_list.hpp"
+
+namespace rampart::policies {
+
+inline constexpr std::string_view kAuthSection = "auth";
+
+/// `auth:` as read; the defaults when the section is absent.
+struct AuthSettings final : config::PolicySettings {
+  std::string api_key_header = "X-API-Key";  ///< besides "Authorization: Bearer rk_..."
+  http::field api_key_header_id = http::field::unknown;
+};
+
+std::shared_ptr<const config::PolicySettings> read_auth_section(const config::Field& field,
+                                                                config::ProblemList& problems,
+                                                                config::Env env);
+
+}  // namespace rampart::policies

@@ -1,0 +1,92 @@
+#include "store/api_key.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace rampart::store {
+
+namespace {
+
+constexpr std::string_view kBase62 =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+bool is_base62(std::string_view text) {
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// `n` base62 characters. A random byte is used only below 248 (4 x 62): each character is
+/// then exactly uniform, where `byte % 62` would favour the first 8 characters.
+std::string random_base62(std::size_t n) {
+  std::string out;
+  out.reserve(n);
+  std::array<unsigned char, 64> bytes{};
+  while (out.size() < n) {
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+      throw std::runtime_error("the system's random number generator failed");
+    }
+    for (unsigned char b : bytes) {
+      if (b < 248 && out.size() < n) {
+        out += kBase62[b % 62];
+      }
+    }
+  }
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  return out;
+}
+
+}  // namespace
+
+std::optional<ApiKeyParts> parse_api_key(std::string_view text) {
+  if (!text.starts_with(kApiKeyPrefix)) {
+    return std::nullopt;
+  }
+  text.remove_prefix(kApiKeyPrefix.size());
+  if (text.size() < kApiKeyIdLength + 1 + kMinApiKeySecretLength ||
+      text.size() > kApiKeyIdLength + 1 + kMaxApiKeySecretLength || text[kApiKeyIdLength] != '_') {
+    return std::nullopt;
+  }
+  ApiKeyParts parts{text.substr(0, kApiKeyIdLength), text.substr(kApiKeyIdLength + 1)};
+  if (!is_base62(parts.id) || !is_base62(parts.secret)) {
+    return std::nullopt;
+  }
+  return parts;
+}
+
+NewApiKey generate_api_key() {
+  NewApiKey made;
+  made.id = random_base62(kApiKeyIdLength);
+  std::string secret = random_base62(kApiKeySecretLength);
+  made.key.reserve(kApiKeyPrefix.size() + made.id.size() + 1 + secret.size());
+  made.key.append(kApiKeyPrefix).append(made.id).append("_").append(secret);
+  made.secret_sha256 = sha256(secret);
+  OPENSSL_cleanse(secret.data(), secret.size());
+  return made;
+}
+
+std::string sha256(std::string_view data) {
+  std::string digest(32, '\0');
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(digest.data()), &length,
+                 EVP_sha256(), nullptr) != 1 ||
+      length != digest.size()) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return digest;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  // The lengths are public (a SHA-256 is always 32 bytes); the contents are compared without
+  // an early exit.
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace rampart::store
