@@ -5,6 +5,8 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 namespace rampart::store {
@@ -14,13 +16,21 @@ namespace {
 constexpr std::string_view kBase62 =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-bool is_base62(std::string_view text) {
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
-      return false;
-    }
+/// One table lookup per character (it runs on every request that carries a key).
+constexpr std::array<bool, 256> kIsBase62 = [] {
+  std::array<bool, 256> table{};
+  for (char c : kBase62) {
+    table[static_cast<unsigned char>(c)] = true;
   }
-  return true;
+  return table;
+}();
+
+bool is_base62(std::string_view text) {
+  bool ok = true;
+  for (char c : text) {
+    ok &= kIsBase62[static_cast<unsigned char>(c)];
+  }
+  return ok;
 }
 
 /// `n` base62 characters. A random byte is used only below 248 (4 x 62): each character is
@@ -84,9 +94,26 @@ std::string sha256(std::string_view data) {
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
-  // The lengths are public (a SHA-256 is always 32 bytes); the contents are compared without
-  // an early exit.
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  // The lengths are public (a SHA-256 is always 32 bytes, a key's secret 43 characters); the
+  // contents are compared without an early exit, eight bytes at a time (CRYPTO_memcmp goes a
+  // byte at a time: ~300 instructions for a key, on every request).
+  if (a.size() != b.size()) {
+    return false;
+  }
+  std::uint64_t diff = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    diff |= x ^ y;
+  }
+  for (; i < a.size(); ++i) {
+    diff |= static_cast<std::uint64_t>(static_cast<unsigned char>(a[i]) ^
+                                       static_cast<unsigned char>(b[i]));
+  }
+  return diff == 0;
 }
 
 }  // namespace rampart::store

@@ -41,7 +41,7 @@ NewApiKey generate_api_key();
 /// SHA-256 of `data`, 32 raw bytes.
 std::string sha256(std::string_view data);
 
-/// Equal contents, compared in time that depends only on the lengths (CRYPTO_memcmp).
+/// Equal contents, compared in time that depends only on the lengths (no early exit).
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 }  // namespace rampart::store

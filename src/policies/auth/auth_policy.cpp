@@ -45,6 +45,27 @@ Verdict AuthPolicy::refuse(http::Exchange& exchange, std::string_view reason,
                      .because(reason));
 }
 
+void AuthPolicy::report_usage(AuthSlot& slot) const {
+  slot.next_report = std::chrono::steady_clock::now() + AuthSlot::kUsageReportInterval;
+  if (slot.used == 0) {
+    return;
+  }
+  std::vector<std::pair<std::string, std::int64_t>> uses;
+  uses.reserve(slot.used);
+  const auto at = unix_now();
+  for (auto& [id, verified] : slot.verified) {
+    if (verified.used) {
+      uses.emplace_back(id, at);
+      verified.used = false;
+    }
+  }
+  slot.used = 0;
+  keys_->report_usage(std::move(uses));
+  if (slot.verified.size() > AuthSlot::kMaxVerified) {
+    slot.verified.clear();  // many keys seen: start over rather than grow without bound
+  }
+}
+
 Verdict AuthPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_base) const {
   auto& slot = *static_cast<AuthSlot*>(slot_base);
   // Find the credential, and make sure it is never forwarded, whatever happens next.
@@ -80,29 +101,27 @@ Verdict AuthPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_base) 
   if (!parts) {
     return refuse(exchange, "malformed", true);
   }
-  const auto& table = slot.cell->table;
-  auto entry_it = table->by_id.find(std::string(parts->id));
-  if (entry_it == table->by_id.end()) {
-    return refuse(exchange, "unknown_key", true);
-  }
-  const KeyEntry& entry = entry_it->second;
-  auto& verified = slot.verified[entry_it->first];
-  // The table's version is never 0 once loaded from a migrated store... but a fresh store's
-  // is: version + 1 keeps 0 meaning "not verified".
+  // The cell holds the table: `verified` may point into it only while it is the current one.
+  const KeyTable* table = slot.cell->table.get();
   const std::uint64_t version = table->version + 1;
+  auto [cached, inserted] = slot.verified.try_emplace(std::string(parts->id));
+  auto& verified = cached->second;
   if (verified.table_version != version ||
       !store::constant_time_equal(verified.secret, parts->secret)) {
-    if (!store::constant_time_equal(store::sha256(parts->secret), entry.secret_sha256)) {
+    auto entry_it = table->by_id.find(cached->first);
+    if (entry_it == table->by_id.end()) {
+      slot.verified.erase(cached);  // an unknown id must not grow the cache
+      return refuse(exchange, "unknown_key", true);
+    }
+    if (!store::constant_time_equal(store::sha256(parts->secret), entry_it->second.secret_sha256)) {
       verified.table_version = 0;
       return refuse(exchange, "bad_secret", true);
     }
-    if (slot.verified.size() > AuthSlot::kMaxVerified) {
-      slot.verified.clear();
-    }
-    auto& fresh = slot.verified[entry_it->first];
-    fresh.table_version = version;
-    fresh.secret.assign(parts->secret);
+    verified.table_version = version;
+    verified.entry = &entry_it->second;
+    verified.secret.assign(parts->secret);
   }
+  const KeyEntry& entry = *verified.entry;
   if (entry.revoked) {
     return refuse(exchange, "revoked", true);
   }
@@ -110,25 +129,18 @@ Verdict AuthPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_base) 
     return refuse(exchange, "expired", true);
   }
   exchange.identity = "key:";
-  exchange.identity += entry_it->first;
+  exchange.identity += cached->first;
   if (!entry.tier.empty()) {
     exchange.upstream_extra_headers += "X-Rampart-Tier: ";
     exchange.upstream_extra_headers += entry.tier;
     exchange.upstream_extra_headers += "\r\n";
   }
-  if (!slot.used.contains(entry_it->first)) {
-    slot.used.insert(entry_it->first);
+  if (!verified.used) {
+    verified.used = true;
+    ++slot.used;
   }
-  const auto now = exchange.started;
-  if (now >= slot.next_report) {
-    std::vector<std::pair<std::string, std::int64_t>> uses;
-    const auto at = unix_now();
-    for (const auto& id : slot.used) {
-      uses.emplace_back(id, at);
-    }
-    slot.used.clear();
-    keys_->report_usage(std::move(uses));
-    slot.next_report = now + AuthSlot::kUsageReportInterval;
+  if (exchange.started >= slot.next_report) {
+    report_usage(slot);
   }
   return Verdict::next;
 }

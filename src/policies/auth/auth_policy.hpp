@@ -27,6 +27,8 @@ inline const observe::CounterFamily kAuthFailures{
     "bad_secret, expired, revoked).",
     kAuthFailureLabels};
 
+struct AuthSlot;
+
 class AuthPolicy final : public Policy {
  public:
   AuthPolicy(config::AuthMode mode, const AuthSettings& settings,
@@ -39,6 +41,8 @@ class AuthPolicy final : public Policy {
 
  private:
   Verdict refuse(http::Exchange& exchange, std::string_view reason, bool credential_sent) const;
+  /// Hands the keys used since the last report to the directory (every few seconds).
+  void report_usage(AuthSlot& slot) const;
 
   config::AuthMode mode_;
   const AuthSettings& settings_;
@@ -49,10 +53,15 @@ class AuthPolicy final : public Policy {
 /// verified against that table (a repeat skips the SHA-256), and the keys used since it last
 /// reported them.
 struct AuthSlot final : PolicySlot {
-  /// A key checked once: the secret that matched, against which table.
+  /// A key checked once: the secret that matched, its entry in which table, and whether it
+  /// was used since the last usage report. One hash lookup per request for a known key.
   struct Verified {
-    std::uint64_t table_version = 0;  ///< 0: not verified
+    /// The version of the table `entry` is in, plus one; 0: not verified. A version, not the
+    /// table's address: a new table may be allocated where the old one was.
+    std::uint64_t table_version = 0;
+    const KeyEntry* entry = nullptr;
     std::string secret;
+    bool used = false;
   };
   /// At most this many verified keys are remembered; past it the cache starts over.
   static constexpr std::size_t kMaxVerified = 10000;
@@ -60,7 +69,7 @@ struct AuthSlot final : PolicySlot {
 
   std::shared_ptr<KeyTableCell> cell = std::make_shared<KeyTableCell>();
   std::unordered_map<std::string, Verified> verified;
-  std::unordered_set<std::string> used;
+  std::size_t used = 0;  ///< entries of `verified` with `used` set
   std::chrono::steady_clock::time_point next_report{};
 };
 
