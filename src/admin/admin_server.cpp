@@ -12,8 +12,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
-#include "http/problem.hpp"
 #include "http/ids.hpp"
+#include "http/problem.hpp"
 
 namespace rampart::admin {
 
@@ -39,6 +39,23 @@ bool bearer_matches(std::string_view authorization, std::string_view key) {
 
 AdminServer::AdminServer(asio::io_context& ioc, MetricsSource metrics)
     : ioc_(ioc), acceptor_(ioc), metrics_(std::move(metrics)) {}
+
+void AdminServer::set_store(const config::StoreLocation& where) {
+  if (!keys_ || keys_->location().display != where.display ||
+      keys_->location().path != where.path || keys_->location().conninfo != where.conninfo) {
+    keys_ = std::make_shared<KeysApi>(where);
+  }
+}
+
+namespace {
+
+/// Runs one keys call on the store thread; the caller's coroutine resumes on its own thread.
+asio::awaitable<AdminAnswer> call_keys_api(std::shared_ptr<KeysApi> api, bhttp::verb method,
+                                           std::string path, std::string body) {
+  co_return api->handle(method, path, body);
+}
+
+}  // namespace
 
 void AdminServer::bind(const config::ListenAddress& listen) {
   tcp::endpoint endpoint(asio::ip::make_address(listen.host), listen.port);
@@ -120,6 +137,30 @@ asio::awaitable<void> AdminServer::serve(tcp::socket socket) {
     } else if (!bearer_matches(request[bhttp::field::authorization], api_key_)) {
       problem(http::ProblemCode::unauthorized, "the admin API needs the admin key");
       response.set(bhttp::field::www_authenticate, "Bearer");
+    } else if (keys_ && KeysApi::handles(path)) {
+      auto answer = co_await asio::co_spawn(
+          store_thread_,
+          call_keys_api(keys_, request.method(), std::string(path), std::move(request.body())),
+          asio::use_awaitable);
+      if (answer.problem) {
+        std::string id;
+        http::append_uuid_v4(id);
+        response.result(static_cast<unsigned>(answer.problem->status));
+        response.set(bhttp::field::content_type, "application/problem+json");
+        response.set("X-Request-ID", id);
+        http::append_problem_body(*answer.problem, id, response.body());
+        if (!answer.allow.empty()) {
+          response.set(bhttp::field::allow, answer.allow);
+        }
+      } else {
+        response.result(answer.status);
+        if (!answer.json.empty()) {
+          response.set(bhttp::field::content_type, "application/json");
+          response.body() = std::move(answer.json);
+        }
+      }
+      // A new key is in the body once, and a list is nobody's to cache.
+      response.set(bhttp::field::cache_control, "no-store");
     } else {
       problem(http::ProblemCode::not_found, "no such admin endpoint");
     }

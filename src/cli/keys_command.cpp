@@ -2,12 +2,11 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 
 #include "cli/store_access.hpp"
 #include "config/units.hpp"
-#include "http/json_writer.hpp"
 #include "store/api_key.hpp"
+#include "store/key_json.hpp"
 
 namespace rampart::cli {
 
@@ -37,15 +36,6 @@ std::string optional_time(const std::optional<std::int64_t>& t) {
 }
 
 }  // namespace
-
-std::string format_unix_time(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 int run_keys_create(const std::string& config_path, const std::string& name,
                     const std::string& tier, const std::optional<std::string>& expires) {
@@ -107,28 +97,7 @@ int run_keys_list(const std::string& config_path, bool json) {
   }
   std::string out;
   if (json) {
-    http::JsonWriter w(out);
-    w.begin_array();
-    for (const auto& k : keys) {
-      w.begin_object();
-      w.field("id", k.id);
-      w.field("name", k.name);
-      w.field("tier", k.tier);
-      w.field("created", format_unix_time(k.created));
-      auto optional_field = [&](std::string_view key, const std::optional<std::int64_t>& t) {
-        w.key(key);
-        if (t) {
-          w.string(format_unix_time(*t));
-        } else {
-          w.raw("null");
-        }
-      };
-      optional_field("expires", k.expires);
-      optional_field("last_used", k.last_used);
-      optional_field("revoked", k.revoked);
-      w.end_object();
-    }
-    w.end_array();
+    store::append_keys_json(out, keys);
     out += '\n';
   } else {
     out +=

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "store/key_json.hpp"
+
 namespace rampart::cli {
 
 /// Prints the new key alone on stdout (shown this once: only its SHA-256 is stored) and its
@@ -16,6 +18,6 @@ int run_keys_list(const std::string& config_path, bool json);
 int run_keys_revoke(const std::string& config_path, const std::string& id);
 
 /// "2026-11-30T02:00:00Z" (RFC 3339, UTC, seconds).
-std::string format_unix_time(std::int64_t seconds);
+using store::format_unix_time;
 
 }  // namespace rampart::cli

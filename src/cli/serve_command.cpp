@@ -73,6 +73,7 @@ class ServeProcess {
     }
     admin_.bind(config_->admin.listen);
     admin_.set_api_key(config_->admin.api_key);
+    admin_.set_store(config_->store);
     for (auto& worker : workers_) {
       worker->start(snapshot);
     }
@@ -241,6 +242,7 @@ class ServeProcess {
       worker->install(snapshot);
     }
     admin_.set_api_key(config_->admin.api_key);
+    admin_.set_store(config_->store);
     EventLog::set_level(config_->log.level);
     if (auto sink = EventLog::sink()) {
       sink->reopen();  // after logrotate moved the file

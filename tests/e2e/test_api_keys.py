@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from harness import RAMPART_BIN, SharedRampart, base_config, metric, request
+from harness import ADMIN_KEY, RAMPART_BIN, SharedRampart, base_config, metric, request
 
 KEY_ROUTES = [
     {"name": "private", "match": {"path_prefix": "/echo/private"}, "upstream": "app",
@@ -173,6 +173,51 @@ class ApiKeysTest(SharedRampart):
                                              "last_used", "revoked"})
         for made in self.made_keys:
             self.assertNotIn(made[12:], p.stdout)
+
+    def admin(self, method, path, body=None, key=ADMIN_KEY):
+        headers = {"Authorization": "Bearer " + key} if key else {}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            body = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return request(self.rp.admin_port, method, path, headers=headers, body=body)
+
+    def test_admin_api_creates_lists_and_revokes_keys(self):
+        status, h, body = self.admin("POST", "/admin/api/keys", {"name": "admin-made"}, key=None)
+        self.assertEqual(status, 401)
+        status, h, body = self.admin("POST", "/admin/api/keys", {"name": "admin-made",
+                                                                 "tier": "gold"})
+        self.assertEqual(status, 201, body)
+        self.assertEqual(h.get("cache-control"), "no-store")
+        made = json.loads(body)
+        key, key_id = made["key"], made["details"]["id"]
+        self.assertEqual(key[3:11], key_id)
+        self.assertEqual(made["details"]["tier"], "gold")
+        type(self).made_keys.append(key)
+        self.wait_until_accepted(key)
+        status, _, body = self.admin("GET", "/admin/api/keys")
+        self.assertEqual(status, 200)
+        listed = {k["id"]: k for k in json.loads(body)}
+        self.assertEqual(listed[key_id]["name"], "admin-made")
+        self.assertNotIn(key[12:], body.decode())
+        status, _, _ = self.admin("DELETE", "/admin/api/keys/" + key_id)
+        self.assertEqual(status, 204)
+        revoked_at = time.monotonic()
+        while self.get("/echo/private", {"X-API-Key": key})[0] != 401:
+            self.assertLess(time.monotonic() - revoked_at, 2.0)
+            time.sleep(0.05)
+        status, h, body = self.admin("DELETE", "/admin/api/keys/" + key_id)
+        self.assert_problem(status, h, body, "not_found", expect_status=404)
+
+    def test_admin_api_refuses_bad_requests_clearly(self):
+        status, h, body = self.admin("POST", "/admin/api/keys", b"{not json")
+        self.assert_problem(status, h, body, "invalid_json", expect_status=400)
+        for bad in ({"name": ""}, {"tier": "x"}, {"name": "a", "secret": "mine"},
+                    {"name": "a", "expires": "soon"}, {"name": "a\nb"}):
+            status, h, body = self.admin("POST", "/admin/api/keys", bad)
+            self.assert_problem(status, h, body, "bad_request", expect_status=400)
+        status, h, body = self.admin("PUT", "/admin/api/keys", {"name": "a"})
+        self.assert_problem(status, h, body, "method_not_allowed", expect_status=405)
+        self.assertEqual(h.get("allow"), "GET, POST")
 
     def test_readiness_reports_the_store(self):
         status, _, body = self.get("/health/ready")
