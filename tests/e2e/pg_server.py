@@ -194,8 +194,9 @@ class PgServer:
             self.running = True
             return ""
         self._stop("immediate")
-        return "PostgreSQL (as %s) did not start: %s" % (
-            self.user_name, _tail(os.path.join(self.dir, "server.log")))
+        return "PostgreSQL (as %s) did not start: %s (pg_ctl: %s)" % (
+            self.user_name, _tail(os.path.join(self.dir, "server.log")),
+            _tail(os.path.join(self.dir, "pg_ctl.log"), 2))
 
     def _start_watchdog(self):
         """A child in its own session that waits for the end of a pipe only we hold, then

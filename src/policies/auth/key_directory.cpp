@@ -13,6 +13,15 @@ void log_store_error(std::string_view what, const std::exception& e) {
   });
 }
 
+/// Like upstream_health: a line when the store's health changes, `healthy` a boolean.
+void log_store_health(bool healthy) {
+  observe::EventLog::write(healthy ? config::LogLevel::info : config::LogLevel::warn,
+                           "store_health", [&](http::JsonWriter& j) {
+                             j.key("healthy");
+                             j.raw(healthy ? "true" : "false");
+                           });
+}
+
 }  // namespace
 
 KeyDirectory::KeyDirectory(const config::StoreLocation& where)
@@ -87,13 +96,13 @@ void KeyDirectory::run() {
         next_flush = std::chrono::steady_clock::now() + kUsageFlushInterval;
       }
       if (!healthy_.exchange(true)) {
-        observe::EventLog::write(config::LogLevel::info, "store_health",
-                                 [&](http::JsonWriter& j) { j.field("healthy", "true"); });
+        log_store_health(true);
       }
     } catch (const std::exception& e) {
       // The last good table stays: keys keep working through a store outage.
       if (healthy_.exchange(false)) {
         log_store_error("key_reload", e);
+        log_store_health(false);
       }
     }
     lock.lock();
