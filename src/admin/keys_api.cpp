@@ -24,25 +24,6 @@ AdminAnswer problem(ProblemCode code, std::string_view detail) {
   return answer;
 }
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-/// 1-64 printable ASCII characters, as the CLI takes them.
-bool is_label(std::string_view text) {
-  if (text.empty() || text.size() > 64) {
-    return false;
-  }
-  for (unsigned char c : text) {
-    if (c < 0x20 || c >= 0x7f) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 bool KeysApi::handles(std::string_view path) {
@@ -116,19 +97,19 @@ AdminAnswer KeysApi::create(std::string_view body) {
     return std::string(it->value().as_string());
   };
   auto name = text("name");
-  if (!name || !is_label(*name)) {
+  if (!name || !store::is_valid_key_label(*name)) {
     return problem(ProblemCode::bad_request, "name is required: 1-64 printable characters");
   }
   store::ApiKeyRecord record;
   record.name = *name;
   if (object.contains("tier")) {
     auto tier = text("tier");
-    if (!tier || !is_label(*tier)) {
+    if (!tier || !store::is_valid_key_label(*tier)) {
       return problem(ProblemCode::bad_request, "tier must be 1-64 printable characters");
     }
     record.tier = *tier;
   }
-  record.created = unix_now();
+  record.created = store::unix_now();
   if (object.contains("expires")) {
     auto expires = text("expires");
     auto duration = expires ? config::parse_duration(*expires) : config::Parsed<config::Duration>{};
@@ -154,7 +135,7 @@ AdminAnswer KeysApi::create(std::string_view body) {
 }
 
 AdminAnswer KeysApi::revoke(std::string_view id) {
-  if (!opened().revoke_key(id, unix_now())) {
+  if (!opened().revoke_key(id, store::unix_now())) {
     return problem(ProblemCode::not_found, "no such key, or it is revoked already");
   }
   AdminAnswer answer;

@@ -12,25 +12,6 @@ namespace rampart::cli {
 
 namespace {
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-/// A label for people: 1-64 printable ASCII characters (it is printed to terminals and logs).
-bool is_valid_label(std::string_view text) {
-  if (text.empty() || text.size() > 64) {
-    return false;
-  }
-  for (unsigned char c : text) {
-    if (c < 0x20 || c >= 0x7f) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string optional_time(const std::optional<std::int64_t>& t) {
   return t ? format_unix_time(*t) : "-";
 }
@@ -39,16 +20,16 @@ std::string optional_time(const std::optional<std::int64_t>& t) {
 
 int run_keys_create(const std::string& config_path, const std::string& name,
                     const std::string& tier, const std::optional<std::string>& expires) {
-  if (!is_valid_label(name)) {
+  if (!store::is_valid_key_label(name)) {
     std::fprintf(stderr, "rampart keys create: --name must be 1-64 printable characters\n");
     return 1;
   }
-  if (!tier.empty() && !is_valid_label(tier)) {
+  if (!tier.empty() && !store::is_valid_key_label(tier)) {
     std::fprintf(stderr, "rampart keys create: --tier must be 1-64 printable characters\n");
     return 1;
   }
   store::ApiKeyRecord record;
-  record.created = unix_now();
+  record.created = store::unix_now();
   if (expires) {
     auto parsed = config::parse_duration(*expires);
     if (!parsed.value) {
@@ -123,7 +104,7 @@ int run_keys_revoke(const std::string& config_path, const std::string& id) {
     return status;
   }
   try {
-    if (!opened->revoke_key(id, unix_now())) {
+    if (!opened->revoke_key(id, store::unix_now())) {
       std::fprintf(stderr, "rampart keys revoke: no key %s that is not revoked already\n",
                    id.c_str());
       return 1;

@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -80,6 +81,24 @@ NewApiKey generate_api_key() {
   made.secret_sha256 = sha256(secret);
   OPENSSL_cleanse(secret.data(), secret.size());
   return made;
+}
+
+bool is_valid_key_label(std::string_view text) {
+  if (text.empty() || text.size() > 64) {
+    return false;
+  }
+  for (unsigned char c : text) {
+    if (c < 0x20 || c >= 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string sha256(std::string_view data) {

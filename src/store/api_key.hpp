@@ -3,6 +3,7 @@
 // base62 characters (~256 bits) from OpenSSL's CSPRNG. Only the id and the secret's SHA-256
 // are ever stored; the key itself is shown once, when it is made.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,13 @@ struct NewApiKey {
 /// Makes a key from OpenSSL's CSPRNG (RAND_bytes, base62 by rejection sampling: no bias).
 /// Throws std::runtime_error when the CSPRNG fails.
 NewApiKey generate_api_key();
+
+/// A key's name or tier: 1-64 printable ASCII characters (it is printed to terminals, logs and
+/// JSON), the same rule for the CLI and the admin API.
+bool is_valid_key_label(std::string_view text);
+
+/// Seconds since the epoch, as keys store times.
+std::int64_t unix_now();
 
 /// SHA-256 of `data`, 32 raw bytes.
 std::string sha256(std::string_view data);

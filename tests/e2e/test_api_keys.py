@@ -219,6 +219,19 @@ class ApiKeysTest(SharedRampart):
         self.assert_problem(status, h, body, "method_not_allowed", expect_status=405)
         self.assertEqual(h.get("allow"), "GET, POST")
 
+    def test_last_used_is_written_in_batches(self):
+        key, key_id = self.create_key("used")  # waiting for it uses it
+        deadline = time.monotonic() + 12.0  # a worker reports every 5 s, the batch is written every 5 s
+        last_used = None
+        while time.monotonic() < deadline:
+            rows = {k["id"]: k for k in json.loads(self.cli("keys", "list", "--json").stdout)}
+            last_used = rows[key_id]["last_used"]
+            if last_used:
+                break
+            self.get("/echo/private", {"X-API-Key": key})
+            time.sleep(0.5)
+        self.assertIsNotNone(last_used, "last_used was never written")
+
     def test_readiness_reports_the_store(self):
         status, _, body = self.get("/health/ready")
         self.assertEqual(json.loads(body)["checks"].get("store"), "healthy")

@@ -21,12 +21,6 @@ std::string_view bearer_key(std::string_view value) {
   return token.starts_with(store::kApiKeyPrefix) ? token : std::string_view{};
 }
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 std::unique_ptr<PolicySlot> AuthPolicy::make_slot(net::WorkerContext& worker) const {
@@ -52,7 +46,7 @@ void AuthPolicy::report_usage(AuthSlot& slot) const {
   }
   std::vector<std::pair<std::string, std::int64_t>> uses;
   uses.reserve(slot.used);
-  const auto at = unix_now();
+  const auto at = store::unix_now();
   for (auto& [id, verified] : slot.verified) {
     if (verified.used) {
       uses.emplace_back(id, at);
@@ -125,7 +119,7 @@ Verdict AuthPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_base) 
   if (entry.revoked) {
     return refuse(exchange, "revoked", true);
   }
-  if (entry.expires && *entry.expires <= unix_now()) {
+  if (entry.expires && *entry.expires <= store::unix_now()) {
     return refuse(exchange, "expired", true);
   }
   exchange.identity = "key:";
