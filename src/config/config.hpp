@@ -196,9 +196,9 @@ struct LoadOptions {
   /// the loaded Config then carries this env.
   std::optional<Env> env_override;
   /// The route keys policies own (policies::route_keys()); without them such keys are unknown.
-  std::vector<RouteKeyReader> route_keys;
+  std::vector<RouteKeyReader> route_keys = {};
   /// The top-level sections policies own (`auth:`), read the same way.
-  std::vector<RouteKeyReader> section_keys;
+  std::vector<RouteKeyReader> section_keys = {};
 };
 
 /// Reads, substitutes ${VAR}s, parses and validates the file. Never throws for bad input.
