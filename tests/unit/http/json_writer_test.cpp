@@ -68,8 +68,7 @@ TEST(JsonWriter, EveryByteAtEveryPositionOfAWordIsEscapedOrNot) {
 TEST(Problem, BodyHasEveryField) {
   std::string body;
   http::append_problem_body(
-      http::Problem::of(http::ProblemCode::rate_limited, "limit 10/minute exceeded"), "id-1",
-      body);
+      http::Problem::of(http::ProblemCode::rate_limited, "limit 10/minute exceeded"), "id-1", body);
   EXPECT_EQ(body,
             R"({"type":"about:blank","title":"Too Many Requests","status":429,)"
             R"("detail":"limit 10/minute exceeded","code":"rate_limited","request_id":"id-1"})");

@@ -11,8 +11,8 @@
 namespace rampart::net {
 namespace {
 
-using boost::system::error_code;
 using bhttp::field;
+using boost::system::error_code;
 using testing_support::RequestFeeder;
 using error = boost::beast::http::error;
 

@@ -12,8 +12,8 @@
 namespace rampart::net {
 namespace {
 
-using boost::system::error_code;
 using bhttp::field;
+using boost::system::error_code;
 using testing_support::Feeder;
 using testing_support::kChunkedBody;
 using testing_support::kChunkedHead;

@@ -10,8 +10,8 @@ TEST(HygienePolicy, RemovesFingerprintsAndAddsDefaults) {
   http::Exchange ex;
   ex.response.headers.add(http::field::server, "Server", "gunicorn");
   ex.response.headers.add(http::field::unknown, "X-Powered-By", "Express");
-  ex.response.headers.add(http::field::access_control_allow_origin,
-                          "Access-Control-Allow-Origin", "*");
+  ex.response.headers.add(http::field::access_control_allow_origin, "Access-Control-Allow-Origin",
+                          "*");
   ex.response.headers.add(http::field::content_type, "Content-Type", "text/plain");
   policy.on_response(ex);
   EXPECT_TRUE(ex.response.headers.fields()[0].removed);

@@ -1,12 +1,12 @@
 #include "policies/request_id/request_id_policy.hpp"
 
-#include "http/ids.hpp"
-
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <set>
 #include <vector>
+
+#include "http/ids.hpp"
 
 namespace rampart::policies {
 namespace {
