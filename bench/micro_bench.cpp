@@ -180,8 +180,7 @@ void BM_ApiKeyCheckCached(benchmark::State& state) {
     opened->insert_key(record);
   }
   auto keys = std::make_shared<policies::KeyDirectory>(where);
-  policies::AuthSettings settings;
-  settings.api_key_header_id = boost::beast::http::string_to_field(settings.api_key_header);
+  const policies::AuthSettings settings;
   policies::AuthPolicy policy(config::AuthMode::required, settings, keys);
   boost::asio::io_context io;
   observe::WorkerMetrics metrics;

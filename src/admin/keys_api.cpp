@@ -100,36 +100,32 @@ AdminAnswer KeysApi::create(std::string_view body) {
   if (!name || !store::is_valid_key_label(*name)) {
     return problem(ProblemCode::bad_request, "name is required: 1-64 printable characters");
   }
-  store::ApiKeyRecord record;
-  record.name = *name;
+  std::string tier;
   if (object.contains("tier")) {
-    auto tier = text("tier");
-    if (!tier || !store::is_valid_key_label(*tier)) {
+    auto given = text("tier");
+    if (!given || !store::is_valid_key_label(*given)) {
       return problem(ProblemCode::bad_request, "tier must be 1-64 printable characters");
     }
-    record.tier = *tier;
+    tier = *given;
   }
-  record.created = store::unix_now();
+  std::optional<std::chrono::seconds> lifetime;
   if (object.contains("expires")) {
     auto expires = text("expires");
     auto duration = expires ? config::parse_duration(*expires) : config::Parsed<config::Duration>{};
     if (!duration.value) {
       return problem(ProblemCode::bad_request, "expires must be a duration such as \"90d\"");
     }
-    record.expires =
-        record.created + std::chrono::duration_cast<std::chrono::seconds>(*duration.value).count();
+    lifetime = std::chrono::duration_cast<std::chrono::seconds>(*duration.value);
   }
-  auto made = store::generate_api_key();
-  record.id = made.id;
-  record.secret_sha256 = made.secret_sha256;
-  opened().insert_key(record);
+  auto issued = store::issue_api_key(*name, tier, lifetime);
+  opened().insert_key(issued.record);
   // The only time the key is ever shown: the answer carries Cache-Control: no-store.
   AdminAnswer answer;
   answer.status = 201;
   answer.json = "{\"key\":";
-  http::append_json_quoted(answer.json, made.key);
+  http::append_json_quoted(answer.json, issued.key);
   answer.json += ",\"details\":";
-  store::append_key_json(answer.json, record);
+  store::append_key_json(answer.json, issued.record);
   answer.json += '}';
   return answer;
 }

@@ -16,66 +16,8 @@ std::string optional_time(const std::optional<std::int64_t>& t) {
   return t ? format_unix_time(*t) : "-";
 }
 
-}  // namespace
-
-int run_keys_create(const std::string& config_path, const std::string& name,
-                    const std::string& tier, const std::optional<std::string>& expires) {
-  if (!store::is_valid_key_label(name)) {
-    std::fprintf(stderr, "rampart keys create: --name must be 1-64 printable characters\n");
-    return 1;
-  }
-  if (!tier.empty() && !store::is_valid_key_label(tier)) {
-    std::fprintf(stderr, "rampart keys create: --tier must be 1-64 printable characters\n");
-    return 1;
-  }
-  store::ApiKeyRecord record;
-  record.created = store::unix_now();
-  if (expires) {
-    auto parsed = config::parse_duration(*expires);
-    if (!parsed.value) {
-      std::fprintf(stderr, "rampart keys create: --expires: %s\n", parsed.error.c_str());
-      return 1;
-    }
-    record.expires =
-        record.created + std::chrono::duration_cast<std::chrono::seconds>(*parsed.value).count();
-  }
-  int status = 0;
-  auto opened = open_configured_store(config_path, status);
-  if (!opened) {
-    return status;
-  }
-  auto made = store::generate_api_key();
-  record.id = made.id;
-  record.secret_sha256 = made.secret_sha256;
-  record.name = name;
-  record.tier = tier;
-  try {
-    opened->insert_key(record);
-  } catch (const store::StoreError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
-  std::printf("%s\n", made.key.c_str());
-  std::fflush(stdout);
-  std::fprintf(stderr, "created key %s (name %s, tier %s, expires %s); it is shown only now\n",
-               record.id.c_str(), name.c_str(), tier.empty() ? "-" : tier.c_str(),
-               optional_time(record.expires).c_str());
-  return 0;
-}
-
-int run_keys_list(const std::string& config_path, bool json) {
-  int status = 0;
-  auto opened = open_configured_store(config_path, status);
-  if (!opened) {
-    return status;
-  }
-  std::vector<store::ApiKeyRecord> keys;
-  try {
-    keys = opened->list_keys();
-  } catch (const store::StoreError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
+/// A table for people, or a JSON array: never a secret or its hash.
+void print_keys(const std::vector<store::ApiKeyRecord>& keys, bool json) {
   std::string out;
   if (json) {
     store::append_keys_json(out, keys);
@@ -94,28 +36,59 @@ int run_keys_list(const std::string& config_path, bool json) {
     }
   }
   std::fputs(out.c_str(), stdout);
-  return 0;
+}
+
+}  // namespace
+
+int run_keys_create(const std::string& config_path, const std::string& name,
+                    const std::string& tier, const std::optional<std::string>& expires) {
+  if (!store::is_valid_key_label(name)) {
+    std::fprintf(stderr, "rampart keys create: --name must be 1-64 printable characters\n");
+    return 1;
+  }
+  if (!tier.empty() && !store::is_valid_key_label(tier)) {
+    std::fprintf(stderr, "rampart keys create: --tier must be 1-64 printable characters\n");
+    return 1;
+  }
+  std::optional<std::chrono::seconds> lifetime;
+  if (expires) {
+    auto parsed = config::parse_duration(*expires);
+    if (!parsed.value) {
+      std::fprintf(stderr, "rampart keys create: --expires: %s\n", parsed.error.c_str());
+      return 1;
+    }
+    lifetime = std::chrono::duration_cast<std::chrono::seconds>(*parsed.value);
+  }
+  return with_configured_store(config_path, [&](store::Store& opened) {
+    auto issued = store::issue_api_key(name, tier, lifetime);
+    opened.insert_key(issued.record);
+    std::printf("%s\n", issued.key.c_str());
+    std::fflush(stdout);
+    std::fprintf(stderr, "created key %s (name %s, tier %s, expires %s); it is shown only now\n",
+                 issued.record.id.c_str(), name.c_str(), tier.empty() ? "-" : tier.c_str(),
+                 optional_time(issued.record.expires).c_str());
+    return 0;
+  });
+}
+
+int run_keys_list(const std::string& config_path, bool json) {
+  return with_configured_store(config_path, [&](store::Store& opened) {
+    print_keys(opened.list_keys(), json);
+    return 0;
+  });
 }
 
 int run_keys_revoke(const std::string& config_path, const std::string& id) {
-  int status = 0;
-  auto opened = open_configured_store(config_path, status);
-  if (!opened) {
-    return status;
-  }
-  try {
-    if (!opened->revoke_key(id, store::unix_now())) {
+  return with_configured_store(config_path, [&](store::Store& opened) {
+    if (!opened.revoke_key(id, store::unix_now())) {
       std::fprintf(stderr, "rampart keys revoke: no key %s that is not revoked already\n",
                    id.c_str());
       return 1;
     }
-  } catch (const store::StoreError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
-  std::fprintf(stderr, "revoked key %s; running instances stop accepting it within 2 s\n",
-               id.c_str());
-  return 0;
+    std::fprintf(stderr, "revoked key %s; running instances stop accepting it within 2 s\n",
+                 id.c_str());
+    return 0;
+  });
 }
 
 }  // namespace rampart::cli

@@ -31,4 +31,19 @@ std::unique_ptr<store::Store> open_configured_store(const std::string& config_pa
   }
 }
 
+int with_configured_store(const std::string& config_path,
+                          const std::function<int(store::Store&)>& command, bool migrate) {
+  int status = 0;
+  auto opened = open_configured_store(config_path, status, migrate);
+  if (!opened) {
+    return status;
+  }
+  try {
+    return command(*opened);
+  } catch (const store::StoreError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+}
+
 }  // namespace rampart::cli

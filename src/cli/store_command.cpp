@@ -8,20 +8,16 @@
 namespace rampart::cli {
 
 int run_migrate(const std::string& config_path) {
-  int status = 0;
-  auto opened = open_configured_store(config_path, status, /*migrate=*/false);
-  if (!opened) {
-    return status;
-  }
-  try {
-    const int before = opened->schema_version();
-    const int after = opened->migrate();
-    std::printf("store at schema version %d%s\n", after, after == before ? " (nothing to do)" : "");
-  } catch (const store::StoreError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
-  return 0;
+  return with_configured_store(
+      config_path,
+      [](store::Store& opened) {
+        const int before = opened.schema_version();
+        const int after = opened.migrate();
+        std::printf("store at schema version %d%s\n", after,
+                    after == before ? " (nothing to do)" : "");
+        return 0;
+      },
+      /*migrate=*/false);
 }
 
 int run_backup(const std::string& config_path, const std::string& file) {
@@ -33,19 +29,11 @@ int run_backup(const std::string& config_path, const std::string& file) {
                  file.c_str());
     return 1;
   }
-  int status = 0;
-  auto opened = open_configured_store(config_path, status);
-  if (!opened) {
-    return status;
-  }
-  try {
-    opened->backup(file);
-  } catch (const store::StoreError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
-  std::fprintf(stderr, "backed up the store to %s\n", file.c_str());
-  return 0;
+  return with_configured_store(config_path, [&](store::Store& opened) {
+    opened.backup(file);
+    std::fprintf(stderr, "backed up the store to %s\n", file.c_str());
+    return 0;
+  });
 }
 
 int run_restore(const std::string& config_path, const std::string& file) {
@@ -54,19 +42,11 @@ int run_restore(const std::string& config_path, const std::string& file) {
     std::fprintf(stderr, "rampart restore: %s is not a file\n", file.c_str());
     return 1;
   }
-  int status = 0;
-  auto opened = open_configured_store(config_path, status);
-  if (!opened) {
-    return status;
-  }
-  try {
-    opened->restore(file);
-  } catch (const store::StoreError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
-  std::fprintf(stderr, "restored the store from %s\n", file.c_str());
-  return 0;
+  return with_configured_store(config_path, [&](store::Store& opened) {
+    opened.restore(file);
+    std::fprintf(stderr, "restored the store from %s\n", file.c_str());
+    return 0;
+  });
 }
 
 }  // namespace rampart::cli

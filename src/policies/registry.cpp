@@ -40,11 +40,7 @@ const std::vector<PolicyType>& registry() {
          if (!services.keys) {
            throw std::logic_error("a route with auth needs the store's keys (Services::keys)");
          }
-         static const AuthSettings defaults = [] {
-           AuthSettings d;
-           d.api_key_header_id = boost::beast::http::string_to_field(d.api_key_header);
-           return d;
-         }();
+         static const AuthSettings defaults;
          const auto* section = config.section(kAuthSection);
          const auto& settings = section ? static_cast<const AuthSettings&>(*section) : defaults;
          return std::make_unique<AuthPolicy>(route->auth, settings, services.keys);

@@ -101,6 +101,23 @@ std::int64_t unix_now() {
       .count();
 }
 
+IssuedApiKey issue_api_key(std::string name, std::string tier,
+                           std::optional<std::chrono::seconds> lifetime) {
+  auto made = generate_api_key();
+  IssuedApiKey issued;
+  issued.key = std::move(made.key);
+  auto& record = issued.record;
+  record.id = std::move(made.id);
+  record.secret_sha256 = std::move(made.secret_sha256);
+  record.name = std::move(name);
+  record.tier = std::move(tier);
+  record.created = unix_now();
+  if (lifetime) {
+    record.expires = record.created + lifetime->count();
+  }
+  return issued;
+}
+
 std::string sha256(std::string_view data) {
   std::string digest(32, '\0');
   unsigned int length = 0;

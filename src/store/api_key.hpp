@@ -3,10 +3,13 @@
 // base62 characters (~256 bits) from OpenSSL's CSPRNG. Only the id and the secret's SHA-256
 // are ever stored; the key itself is shown once, when it is made.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "store/store.hpp"
 
 namespace rampart::store {
 
@@ -45,6 +48,17 @@ bool is_valid_key_label(std::string_view text);
 
 /// Seconds since the epoch, as keys store times.
 std::int64_t unix_now();
+
+/// A key made for people: the key itself (shown once) and the record the store keeps.
+struct IssuedApiKey {
+  std::string key;
+  ApiKeyRecord record;
+};
+
+/// A new key for `name` and `tier` (both checked by is_valid_key_label before), created now
+/// and expiring `lifetime` from now when given. The CLI and the admin API both make keys so.
+IssuedApiKey issue_api_key(std::string name, std::string tier,
+                           std::optional<std::chrono::seconds> lifetime);
 
 /// SHA-256 of `data`, 32 raw bytes.
 std::string sha256(std::string_view data);

@@ -50,7 +50,6 @@ std::shared_ptr<const config::PolicySettings> read_auth_section(const config::Fi
                                                                 config::Env /*env*/) {
   config::MappingReader reader(field, problems, {"api_keys", "jwt"});
   auto settings = std::make_shared<AuthSettings>();
-  settings->api_key_header_id = boost::beast::http::string_to_field(settings->api_key_header);
   if (!reader.is_mapping()) {
     return nullptr;
   }

@@ -17,7 +17,8 @@ inline constexpr std::string_view kAuthSection = "auth";
 /// `auth:` as read; the defaults when the section is absent.
 struct AuthSettings final : config::PolicySettings {
   std::string api_key_header = "X-API-Key";  ///< besides "Authorization: Bearer rk_..."
-  http::field api_key_header_id = http::field::unknown;
+  /// Beast's id for the header (field::unknown for X-API-Key): the request scan compares ids.
+  http::field api_key_header_id = boost::beast::http::string_to_field(api_key_header);
 };
 
 std::shared_ptr<const config::PolicySettings> read_auth_section(const config::Field& field,
