@@ -16,6 +16,7 @@
 #include "cli/store_access.hpp"
 #include "config/printable.hpp"
 #include "http/json_writer.hpp"
+#include "store/api_key.hpp"
 #include "store/password_hash.hpp"
 
 namespace rampart::cli {
@@ -176,12 +177,6 @@ bool read_new_password(const std::string& name, std::string& password) {
   return true;
 }
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int add_user(store::Store& users, const std::string& name) {
   if (users.find_user(name)) {
     std::fprintf(stderr, "rampart users add: user %s exists\n", quoted(name).c_str());
@@ -196,7 +191,7 @@ int add_user(store::Store& users, const std::string& name) {
     }
     user.password_hash = store::hash_password(password.text());
   }
-  user.created = unix_now();
+  user.created = store::unix_now();
   try {
     users.add_user(user);
   } catch (const store::StoreError& e) {
@@ -246,26 +241,6 @@ std::string users_json(const std::vector<store::AdminUser>& users) {
   return out;
 }
 
-// Runs one command on the configured store: the store's errors are user errors (a read-only
-// file, a server that refuses), as when opening it; anything else is internal.
-template <typename Command>
-int with_store(const char* command, const std::string& config_path, Command run) {
-  try {
-    int status = 0;
-    auto opened = open_configured_store(config_path, status);
-    if (!opened) {
-      return status;
-    }
-    return run(*opened);
-  } catch (const store::StoreError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rampart %s: internal error: %s\n", command, e.what());
-    return 2;
-  }
-}
-
 }  // namespace
 
 bool is_valid_user_name(std::string_view name) {
@@ -286,12 +261,12 @@ int run_users_add(const std::string& config_path, const std::string& name) {
                  quoted(name).c_str());
     return 1;
   }
-  return with_store("users add", config_path,
-                    [&](store::Store& users) { return add_user(users, name); });
+  return with_configured_store(config_path,
+                               [&](store::Store& users) { return add_user(users, name); });
 }
 
 int run_users_list(const std::string& config_path, bool json) {
-  return with_store("users list", config_path, [&](store::Store& users) {
+  return with_configured_store(config_path, [&](store::Store& users) {
     auto all = users.list_users();
     std::string out = json ? users_json(all) : users_text(all);
     std::fputs(out.c_str(), stdout);
@@ -300,7 +275,7 @@ int run_users_list(const std::string& config_path, bool json) {
 }
 
 int run_users_remove(const std::string& config_path, const std::string& name) {
-  return with_store("users remove", config_path, [&](store::Store& users) {
+  return with_configured_store(config_path, [&](store::Store& users) {
     if (!users.remove_user(name)) {
       std::fprintf(stderr, "rampart users remove: no user %s\n", quoted(name).c_str());
       return 1;
