@@ -10,7 +10,8 @@
 //   says there is none;
 // - where the reference reads on, BodyFraming refuses only for a limit of its own, each
 //   allowed here by name: a chunk-size line over 4 KiB (kMaxChunkLineBytes, bad_chunk), a
-//   chunk size over 64 bits (bad_chunk), the body limit (body_limit), the trailer limit
+//   chunk size over 64 bits (bad_chunk), the body limit or chunk sizes adding up past 2^64
+//   (body_limit), the trailer limit
 //   (header_limit). Anything else it refuses is a finding. It may also wait for more where
 //   the reference already refuses (it checks a chunk-size line's extensions only once the
 //   whole line is there): that is later, not different.
@@ -92,7 +93,8 @@ bool allowed_refusal(const error_code& ec, const ChunkedReference& ref, const Li
     return ref.longest_size_line >= kMaxChunkLineBytes || ref.size_overflow;
   }
   if (ec == bhttp::error::body_limit) {
-    return ref.declared > limits.body;
+    // No limit is above 2^64 - 1: a body whose chunks add up past it is over any limit.
+    return ref.declared > limits.body || ref.declared_overflow;
   }
   if (ec == bhttp::error::header_limit) {
     return ref.trailer_bytes >= std::min(limits.trailer, kMaxTrailerBytes);

@@ -33,6 +33,7 @@ struct ChunkedReference {
   std::size_t longest_size_line = 0;  ///< a chunk-size line's bytes, CRLF included
   bool size_overflow = false;         ///< a chunk-size of 2^64 or more
   std::uint64_t declared = 0;         ///< the chunk sizes added up (saturating)
+  bool declared_overflow = false;     ///< the chunk sizes add up to 2^64 or more
   std::size_t trailer_bytes = 0;      ///< the trailer section and the final CRLF
 };
 
@@ -112,7 +113,12 @@ class Decoder {
 
   void add_declared(std::uint64_t size) {
     const auto max = std::numeric_limits<std::uint64_t>::max();
-    out_.declared = size > max - out_.declared ? max : out_.declared + size;
+    if (size > max - out_.declared) {
+      out_.declared = max;
+      out_.declared_overflow = true;
+    } else {
+      out_.declared += size;
+    }
   }
 
   Step crlf() {
