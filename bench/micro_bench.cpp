@@ -181,7 +181,7 @@ void BM_ApiKeyCheckCached(benchmark::State& state) {
   }
   auto keys = std::make_shared<policies::KeyDirectory>(where);
   const policies::AuthSettings settings;
-  policies::AuthPolicy policy(config::AuthMode::required, settings, keys);
+  policies::AuthPolicy policy(config::AuthMode::required, settings, keys, nullptr);
   boost::asio::io_context io;
   observe::WorkerMetrics metrics;
   net::WorkerContext worker{io, metrics, [](std::function<void()>) {}};

@@ -93,6 +93,7 @@ class ServeProcess {
     for (auto& worker : workers_) {
       worker->join();
     }
+    jwks_->stop();  // the workers still exist: requests waiting for a JWKS are let go first
     for (auto& keys : key_directories_) {
       keys->stop();  // the workers still exist: a table published until now had somewhere to go
     }
@@ -143,7 +144,7 @@ class ServeProcess {
     for (const auto& keys : key_directories_) {
       if (keys->location().display == where.display && keys->location().path == where.path &&
           keys->location().conninfo == where.conninfo) {
-        return policies::Services{keys};
+        return policies::Services{keys, jwks_};
       }
     }
     try {
@@ -151,7 +152,7 @@ class ServeProcess {
     } catch (const store::StoreError& e) {
       throw SnapshotError(e.what());
     }
-    return policies::Services{key_directories_.back()};
+    return policies::Services{key_directories_.back(), jwks_};
   }
 
   static std::vector<tcp::endpoint> endpoints_of(const net::Snapshot& snapshot) {
@@ -315,6 +316,7 @@ class ServeProcess {
       process.upstream_healthy.emplace_back(upstream.name,
                                             !upstream.health || board_->healthy(upstream.name));
     }
+    process.families.emplace(std::string(policies::jwt::kJwksFetches.name), jwks_->counts());
     return observe::render_prometheus(copies, process);
   }
 
@@ -323,6 +325,8 @@ class ServeProcess {
   asio::io_context ioc_{1};
   std::shared_ptr<observe::HealthBoard> board_ = std::make_shared<observe::HealthBoard>();
   std::vector<std::shared_ptr<policies::KeyDirectory>> key_directories_;
+  std::shared_ptr<policies::jwt::JwksFetcher> jwks_ =
+      std::make_shared<policies::jwt::JwksFetcher>();
   admin::AdminServer admin_;
   observe::HealthChecker health_;
   std::vector<std::unique_ptr<net::Worker>> workers_;

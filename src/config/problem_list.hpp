@@ -32,6 +32,8 @@ class ProblemList {
   void suppress_key(std::string key_path) { suppressed_keys_.push_back(std::move(key_path)); }
 
   bool empty() const { return problems_.empty(); }
+  /// How many so far: a reader compares it before and after an entry to know it was clean.
+  std::size_t size() const { return problems_.size(); }
   const SourceMap& source_map() const { return source_map_; }
 
   /// In file order (line, then column); problems without a position first.

@@ -191,6 +191,9 @@ std::string render_prometheus(const std::vector<WorkerMetrics::Copy>& workers,
       total.families[name].merge(counts);
     }
   }
+  for (const auto& [name, counts] : process.families) {
+    total.families[name].merge(counts);
+  }
 
   std::string out;
   out.reserve(4096);

@@ -126,6 +126,8 @@ struct ProcessMetrics {
   std::uint64_t reloads_failure = 0;
   std::vector<std::pair<std::string, bool>> upstream_healthy;
   std::string version;
+  /// Counters kept by background threads (JWKS fetches), rendered with the workers' families.
+  std::map<std::string, FamilyCounts> families;
 };
 
 /// Sums the workers' copies into one Prometheus text exposition (format 0.0.4).

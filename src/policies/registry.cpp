@@ -43,7 +43,11 @@ const std::vector<PolicyType>& registry() {
          static const AuthSettings defaults;
          const auto* section = config.section(kAuthSection);
          const auto& settings = section ? static_cast<const AuthSettings&>(*section) : defaults;
-         return std::make_unique<AuthPolicy>(route->auth, settings, services.keys);
+         // Built per route: each route's slot caches the tokens it verified.
+         auto jwt = settings.jwt_issuers.empty() ? nullptr
+                                                 : std::make_shared<const jwt::TokenVerifier>(
+                                                       settings.jwt_issuers, services.jwks.get());
+         return std::make_unique<AuthPolicy>(route->auth, settings, services.keys, std::move(jwt));
        },
        {kAuthSection, read_auth_section}},
       {"headers",

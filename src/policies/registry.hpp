@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "policies/auth/key_directory.hpp"
+#include "policies/jwt/jwks_source.hpp"
 #include "policies/policy.hpp"
 
 namespace rampart::policies {
@@ -17,6 +18,8 @@ namespace rampart::policies {
 /// across reloads: things that are not per config (a store connection, background threads).
 struct Services {
   std::shared_ptr<KeyDirectory> keys;  ///< the store's API keys; null where there is no store
+  /// Fetches the JWT issuers' JWKS; null where nothing fetches (then no issuer may have one).
+  std::shared_ptr<jwt::JwksFetcher> jwks = nullptr;
 };
 
 /// One kind of policy, as the pipeline builder knows it.

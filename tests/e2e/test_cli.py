@@ -168,14 +168,14 @@ class CliTest(E2ETest):
         self.assert_bad(self.run_cli("check", "-c", path), "size.yaml", line,
                         "max_header_bytes")
 
-    def test_jwt_is_refused_until_it_is_built(self):
-        # JWT is not built yet: an `auth.jwt` section must be refused, not served open
-        text = self.good() + "auth:\n  jwt: []\n"
-        path = self.write("jwt.yaml", text)
+    def test_unbuilt_protections_are_refused(self):
+        # Rate limits are not built yet: the section must be refused, not served unlimited
+        text = self.good() + "rate_limits:\n  public: [\"1/minute\"]\n"
+        path = self.write("limits.yaml", text)
         p = self.run_cli("check", "-c", path)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
-        self.assertIn("jwt.yaml:", p.stderr)
-        self.assertIn("auth.jwt: jwt is not supported yet", p.stderr)
+        self.assertIn("limits.yaml:", p.stderr)
+        self.assertIn("rate_limits: rate_limits is not supported yet", p.stderr)
 
     def test_control_bytes_in_keys_are_escaped(self):
         # An unknown key with raw ESC and BEL (an OSC that retitles the terminal), and one

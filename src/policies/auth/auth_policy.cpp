@@ -10,15 +10,13 @@ namespace {
 
 constexpr std::string_view kBearer = "bearer ";
 
-/// The key in "Authorization: Bearer rk_...", or empty: any other Authorization (a JWT) is
-/// not ours, and is left alone.
-std::string_view bearer_key(std::string_view value) {
+/// The token of "Authorization: Bearer <token>", or empty for any other scheme.
+std::string_view bearer_token(std::string_view value) {
   if (value.size() <= kBearer.size() ||
       !boost::beast::iequals(value.substr(0, kBearer.size()), kBearer)) {
     return {};
   }
-  auto token = http::trim_ows(value.substr(kBearer.size()));
-  return token.starts_with(store::kApiKeyPrefix) ? token : std::string_view{};
+  return http::trim_ows(value.substr(kBearer.size()));
 }
 
 }  // namespace
@@ -26,6 +24,9 @@ std::string_view bearer_key(std::string_view value) {
 std::unique_ptr<PolicySlot> AuthPolicy::make_slot(net::WorkerContext& worker) const {
   auto slot = std::make_unique<AuthSlot>();
   keys_->subscribe(slot->cell, worker.post);
+  if (jwt_) {
+    slot->jwt = std::make_unique<jwt::VerifierState>(*jwt_);
+  }
   return slot;
 }
 
@@ -34,9 +35,10 @@ Verdict AuthPolicy::refuse(http::Exchange& exchange, std::string_view reason,
   exchange.reply.headers += credential_sent ? "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n"
                                             : "WWW-Authenticate: Bearer\r\n";
   // One answer for every failure: which check failed is for the operator, not the caller.
-  return respond(exchange,
-                 http::Problem::of(http::ProblemCode::unauthorized, "a valid API key is required")
-                     .because(reason));
+  return respond(exchange, http::Problem::of(http::ProblemCode::unauthorized,
+                                             jwt_ ? "a valid API key or token is required"
+                                                  : "a valid API key is required")
+                               .because(reason));
 }
 
 void AuthPolicy::report_usage(AuthSlot& slot) const {
@@ -60,11 +62,26 @@ void AuthPolicy::report_usage(AuthSlot& slot) const {
   }
 }
 
+std::string_view AuthPolicy::bearer_jwt(const http::Exchange& exchange) const {
+  for (const auto& f : exchange.request.headers.fields()) {
+    if (!f.removed && f.id == http::field::authorization) {
+      auto token = bearer_token(f.value);
+      if (!token.empty() && !token.starts_with(store::kApiKeyPrefix)) {
+        return token;
+      }
+    }
+  }
+  return {};
+}
+
 Verdict AuthPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_base) const {
   auto& slot = *static_cast<AuthSlot*>(slot_base);
-  // Find the credential, and make sure it is never forwarded, whatever happens next.
-  std::string_view presented;
-  int credentials = 0;
+  // Find the credentials, and make sure a key is never forwarded, whatever happens next. A
+  // JWT is: the backend may want its claims.
+  std::string_view key;
+  std::string_view token;
+  int keys = 0;
+  int tokens = 0;
   for (auto& f : exchange.request.headers.fields()) {
     if (f.removed) {
       continue;
@@ -74,23 +91,73 @@ Verdict AuthPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_base) 
                                    : (f.id == http::field::unknown &&
                                       http::same_header_name(f.name, settings_.api_key_header));
     if (is_key_header) {
-      presented = http::trim_ows(f.value);
+      key = http::trim_ows(f.value);
       f.removed = true;
-      ++credentials;
+      ++keys;
     } else if (f.id == http::field::authorization) {
-      if (auto key = bearer_key(f.value); !key.empty()) {
-        presented = key;
+      auto bearer = bearer_token(f.value);
+      if (bearer.starts_with(store::kApiKeyPrefix)) {
+        key = bearer;
         f.removed = true;
-        ++credentials;
+        ++keys;
+      } else if (jwt_ && !bearer.empty()) {
+        token = bearer;  // any other Authorization is not ours, and is left alone
+        ++tokens;
       }
     }
   }
-  if (credentials == 0) {
+  if (keys == 0 && tokens == 0) {
     return mode_ == config::AuthMode::optional ? Verdict::next : refuse(exchange, "missing", false);
   }
-  if (credentials > 1) {
-    return refuse(exchange, "malformed", true);  // two keys: which one would the caller mean?
+  if (keys > 1 || tokens > 1) {
+    return refuse(exchange, "malformed", true);  // two of a kind: which would the caller mean?
   }
+  if (keys == 1) {
+    if (auto verdict = check_key(exchange, slot, key); verdict != Verdict::next) {
+      return verdict;
+    }
+  }
+  return tokens == 1 ? check_jwt(exchange, slot, token, true) : Verdict::next;
+}
+
+Verdict AuthPolicy::check_jwt(http::Exchange& exchange, AuthSlot& slot, std::string_view token,
+                              bool may_wait) const {
+  const auto checked = jwt_->check(token, store::unix_now(), *slot.jwt);
+  switch (checked.result) {
+    case jwt::TokenCheck::Result::accepted:
+      break;
+    case jwt::TokenCheck::Result::refused:
+      return refuse(exchange, checked.reason, true);
+    case jwt::TokenCheck::Result::needs_keys:
+      if (may_wait && jwt_->issuers()[checked.issuer].jwks->request_refetch() ==
+                          jwt::JwksSource::Refetch::wait) {
+        return Verdict::pending;
+      }
+      return refuse(exchange, "unknown_kid", true);
+  }
+  if (!exchange.identity.starts_with("key:")) {  // API key > JWT > IP
+    exchange.identity = checked.claims->identity;
+    if (!checked.claims->tier.empty()) {
+      exchange.upstream_extra_headers += "X-Rampart-Tier: ";
+      exchange.upstream_extra_headers += checked.claims->tier;
+      exchange.upstream_extra_headers += "\r\n";
+    }
+  }
+  return Verdict::next;
+}
+
+net::Task<Verdict> AuthPolicy::wait(http::Exchange& exchange, PolicySlot* slot_base) const {
+  auto& slot = *static_cast<AuthSlot*>(slot_base);
+  const auto token = bearer_jwt(exchange);
+  const auto checked = jwt_->check(token, store::unix_now(), *slot.jwt);
+  if (checked.result == jwt::TokenCheck::Result::needs_keys) {
+    co_await jwt_->issuers()[checked.issuer].jwks->until_fetched();
+  }
+  co_return check_jwt(exchange, slot, token, false);
+}
+
+Verdict AuthPolicy::check_key(http::Exchange& exchange, AuthSlot& slot,
+                              std::string_view presented) const {
   auto parts = store::parse_api_key(presented);
   if (!parts) {
     return refuse(exchange, "malformed", true);

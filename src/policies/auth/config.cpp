@@ -47,7 +47,7 @@ void read_api_keys(const config::Field& field, config::ProblemList& problems,
 
 std::shared_ptr<const config::PolicySettings> read_auth_section(const config::Field& field,
                                                                 config::ProblemList& problems,
-                                                                config::Env /*env*/) {
+                                                                config::Env env) {
   config::MappingReader reader(field, problems, {"api_keys", "jwt"});
   auto settings = std::make_shared<AuthSettings>();
   if (!reader.is_mapping()) {
@@ -56,7 +56,9 @@ std::shared_ptr<const config::PolicySettings> read_auth_section(const config::Fi
   if (auto api_keys = reader.get("api_keys")) {
     read_api_keys(*api_keys, problems, *settings);
   }
-  reader.refuse_unsupported("jwt");
+  if (auto jwt = reader.get("jwt")) {
+    settings->jwt_issuers = jwt::read_issuers(*jwt, problems, env);
+  }
   return settings;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// The top-level `auth:` section (SPEC §2): how API keys are presented. (JWT issuers, `jwt:`,
-// arrive with their own issue and are refused until then.) Which routes require a credential
-// is the route's `auth: required | optional | none`, read with the routes.
+// The top-level `auth:` section (SPEC §2): how API keys are presented, and the JWT issuers
+// (`jwt:`, read by policies/jwt/config.cpp). Which routes require a credential is the route's
+// `auth: required | optional | none`, read with the routes.
 
 #include <memory>
 #include <string>
@@ -9,6 +9,7 @@
 
 #include "config/policy_settings.hpp"
 #include "http/header_list.hpp"
+#include "policies/jwt/config.hpp"
 
 namespace rampart::policies {
 
@@ -19,6 +20,7 @@ struct AuthSettings final : config::PolicySettings {
   std::string api_key_header = "X-API-Key";  ///< besides "Authorization: Bearer rk_..."
   /// Beast's id for the header (field::unknown for X-API-Key): the request scan compares ids.
   http::field api_key_header_id = boost::beast::http::string_to_field(api_key_header);
+  std::vector<jwt::IssuerSettings> jwt_issuers;  ///< `jwt:`; empty: bearer JWTs are not ours
 };
 
 std::shared_ptr<const config::PolicySettings> read_auth_section(const config::Field& field,

@@ -270,6 +270,18 @@ std::optional<VerificationKey> VerificationKey::from_jwk(const boost::json::obje
     error = "the JWK's use is not sig";
     return std::nullopt;
   }
+  if (const auto* ops = jwk.if_contains("key_ops")) {
+    // RFC 7517 §4.3: a key whose operations do not include "verify" is not for us.
+    const bool verifies =
+        ops->is_array() && std::any_of(ops->get_array().begin(), ops->get_array().end(),
+                                       [](const boost::json::value& op) {
+                                         return op.is_string() && op.get_string() == "verify";
+                                       });
+    if (!verifies) {
+      error = "the JWK's key_ops does not include verify";
+      return std::nullopt;
+    }
+  }
   std::optional<JwsAlgorithm> pinned;
   if (jwk.contains("alg") && !(pinned = algorithm_from_name(member_string(jwk, "alg")))) {
     error = "the JWK's alg is not a supported algorithm";

@@ -343,6 +343,10 @@ std::string jwk_refusal(std::string_view json) {
 
 TEST(JoseRefusal, JwkRules) {
   EXPECT_EQ(jwk_refusal(R"({"kty":"oct","k":"c2VjcmV0","use":"enc"})"), "the JWK's use is not sig");
+  EXPECT_EQ(jwk_refusal(R"({"kty":"oct","k":"c2VjcmV0","key_ops":["sign"]})"),
+            "the JWK's key_ops does not include verify");
+  EXPECT_EQ(jwk_refusal(R"({"kty":"oct","k":"c2VjcmV0","key_ops":"verify"})"),
+            "the JWK's key_ops does not include verify");
   EXPECT_EQ(jwk_refusal(R"({"kty":"oct","k":"c2VjcmV0","alg":"none"})"),
             "the JWK's alg is not a supported algorithm");
   EXPECT_EQ(jwk_refusal(R"({"kty":"oct","k":"c2VjcmV0="})"),
