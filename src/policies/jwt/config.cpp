@@ -92,6 +92,7 @@ void read_tier_claim(const config::Field& field, config::ProblemList& problems,
     return;
   }
   issuer.tier_claim = std::move(parts);
+  issuer.tier_claim_name = *path;
 }
 
 /// The key source: exactly one of jwks_url, secret, public_key_file.

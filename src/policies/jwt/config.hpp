@@ -25,7 +25,10 @@ struct IssuerSettings {
   std::vector<std::string> audiences;  ///< empty: `aud` is not checked
   std::vector<JwsAlgorithm> algorithms;
   std::chrono::seconds leeway{30};
-  std::vector<std::string> tier_claim;  ///< the dotted path, split; empty: none
+  /// The claim as written (a top-level claim of that name is used first: Auth0's namespaced
+  /// `https://example.com/plan`), and as a dotted path, split. Empty: none.
+  std::string tier_claim_name;
+  std::vector<std::string> tier_claim;
 
   bool allows(JwsAlgorithm algorithm) const;
 };

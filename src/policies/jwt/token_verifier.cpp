@@ -44,29 +44,31 @@ bool audience_matches(const boost::json::value& aud, const std::vector<std::stri
   return listed(aud);
 }
 
-/// The tier claim's value when it is a short printable string (it becomes a header value).
-std::string tier_of(const boost::json::object& claims, const std::vector<std::string>& path) {
+/// The tier when `value` is a short printable string (it becomes a header value).
+std::string tier_value(const boost::json::value* value) {
+  if (!value || !value->is_string()) {
+    return {};
+  }
+  std::string_view tier = value->get_string();
+  return !tier.empty() && tier.size() <= kMaxTier && is_printable_ascii(tier) ? std::string(tier)
+                                                                              : std::string();
+}
+
+/// The tier claim: a top-level claim named as written, else the dotted path.
+std::string tier_of(const boost::json::object& claims, const IssuerSettings& issuer) {
+  if (const auto* literal = claims.if_contains(issuer.tier_claim_name)) {
+    return tier_value(literal);
+  }
   const boost::json::object* object = &claims;
-  for (std::size_t i = 0; i < path.size(); ++i) {
+  const auto& path = issuer.tier_claim;
+  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
     const auto* value = object->if_contains(path[i]);
-    if (!value) {
-      return {};
-    }
-    if (i + 1 == path.size()) {
-      if (!value->is_string()) {
-        return {};
-      }
-      std::string_view tier = value->get_string();
-      return !tier.empty() && tier.size() <= kMaxTier && is_printable_ascii(tier)
-                 ? std::string(tier)
-                 : std::string();
-    }
-    if (!value->is_object()) {
+    if (!value || !value->is_object()) {
       return {};
     }
     object = &value->get_object();
   }
-  return {};
+  return path.size() > 1 ? tier_value(object->if_contains(path.back())) : std::string();
 }
 
 }  // namespace
@@ -106,7 +108,7 @@ std::string_view check_claims(const boost::json::object& claims, const IssuerSet
   }
   out.identity = "jwt:";
   out.identity.append(sub->get_string().data(), sub->get_string().size());
-  out.tier = issuer.tier_claim.empty() ? std::string() : tier_of(claims, issuer.tier_claim);
+  out.tier = issuer.tier_claim.empty() ? std::string() : tier_of(claims, issuer);
   out.expires = *expires;
   return {};
 }

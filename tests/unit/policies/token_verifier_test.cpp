@@ -127,6 +127,7 @@ TEST(JwtClaims, SubjectIsAShortPrintableString) {
 TEST(JwtClaims, TierClaimNestedAndOnlyWhenAString) {
   auto issuer = hmac_issuer();
   issuer.tier_claim = {"public_metadata", "plan"};
+  issuer.tier_claim_name = "public_metadata.plan";
   AcceptedClaims out;
   auto claims =
       boost::json::parse(claims_json({{"public_metadata", boost::json::object{{"plan", "pro"}}}}))
@@ -141,6 +142,24 @@ TEST(JwtClaims, TierClaimNestedAndOnlyWhenAString) {
   claims["public_metadata"] = "pro";  // not an object on the way
   ASSERT_EQ(check_claims(claims, issuer, kNow, out), "");
   EXPECT_EQ(out.tier, "");
+}
+
+TEST(JwtClaims, TierClaimNamespacedAtTopLevel) {
+  auto issuer = hmac_issuer();
+  issuer.tier_claim_name = "https://example.com/plan";
+  issuer.tier_claim = {"https://example", "com/plan"};
+  AcceptedClaims out;
+  ASSERT_EQ(check_claims(boost::json::parse(claims_json({{"https://example.com/plan", "team"}}))
+                             .as_object(),
+                         issuer, kNow, out),
+            "");
+  EXPECT_EQ(out.tier, "team");
+  issuer.tier_claim_name = "plan";  // a plain name
+  issuer.tier_claim = {"plan"};
+  ASSERT_EQ(check_claims(boost::json::parse(claims_json({{"plan", "free"}})).as_object(), issuer,
+                         kNow, out),
+            "");
+  EXPECT_EQ(out.tier, "free");
 }
 
 // ---- the verifier -------------------------------------------------------------------------
