@@ -196,6 +196,7 @@ net::Task<std::string> get(Stream& stream, const Exchange& exchange, const JwksU
   auto [head_ec, head_bytes] =
       co_await http::async_read_header(stream, buffer, parser, net::use_tuple);
   if (head_ec || exchange.timed_out) {
+    response.too_large = head_ec == http::error::body_limit;
     co_return read_failure(exchange, "reading the response head", head_ec, max_bytes);
   }
   const auto& head = parser.get();
@@ -220,6 +221,7 @@ net::Task<std::string> get(Stream& stream, const Exchange& exchange, const JwksU
 
   auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, net::use_tuple);
   if (body_ec || exchange.timed_out) {
+    response.too_large = body_ec == http::error::body_limit;
     co_return read_failure(exchange, "reading the response body", body_ec, max_bytes);
   }
   response.body = std::move(parser.get().body());

@@ -42,6 +42,7 @@ struct JwksResponse {
   int status = 0;     ///< 0 when no whole response head was read
   std::string body;   ///< only on success
   std::optional<std::chrono::seconds> max_age;  ///< from Cache-Control, as parse_max_age
+  bool too_large = false;  ///< refused for its size: the endpoint answered, but wrongly
 };
 
 /// The largest response head accepted: a JWKS endpoint has no reason to send more, and a

@@ -194,7 +194,7 @@ net::Task<void> JwksFetcher::keep_fresh(std::weak_ptr<JwksSource> weak) {
         co_await fetch_jwks(tls_, source->url(), kMaxJwksBytes,
                             std::chrono::duration_cast<std::chrono::milliseconds>(kFetchTimeout));
     std::chrono::seconds next = retry;
-    if (!response.error.empty() && response.status == 200) {
+    if (response.too_large) {
       // An answer, refused as it came (over 1 MiB, cut short): the endpoint is up but wrong.
       count(source->issuer_name(), "rejected");
       log_jwks(config::LogLevel::warn, "jwks_rejected", *source, response.error);
