@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The layers of src/ include only downwards (docs/adding-a-policy.md):
 
-    cli, admin -> gateway -> policies -> net -> observe -> http -> config
+    cli, admin -> gateway -> policies -> (limits, store) -> net -> observe -> http -> config
 
 A layer may include itself and anything below it; main.cpp may include anything. Prints each
 include that points up or sideways and exits 1, so a cycle cannot creep back in unnoticed.
@@ -17,10 +17,11 @@ BELOW = {
     "observe": {"config", "http"},
     "store": {"config", "http", "observe"},
     "net": {"config", "http", "observe"},
-    "policies": {"config", "http", "observe", "net", "store"},
-    "gateway": {"config", "http", "observe", "net", "policies", "store"},
+    "limits": {"config", "http", "observe", "net"},
+    "policies": {"config", "http", "observe", "net", "store", "limits"},
+    "gateway": {"config", "http", "observe", "net", "policies", "store", "limits"},
     "admin": {"config", "http", "observe", "store"},
-    "cli": {"config", "http", "observe", "net", "policies", "gateway", "admin", "store"},
+    "cli": {"config", "http", "observe", "net", "policies", "gateway", "admin", "store", "limits"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 
