@@ -63,6 +63,7 @@ class ServeProcess {
     // port answers must drain, not kill the process (Asio keeps it until ioc_ runs).
     asio::signal_set signals(ioc_, SIGTERM, SIGINT, SIGHUP);
     wait_for_signal(signals);
+    limiter_ = std::make_shared<limits::LocalLimiter>(config_->server.rate_limit_entries);
     auto snapshot = build_snapshot(config_);
     const auto& server = config_->server;
     for (unsigned i = 0; i < server.workers; ++i) {
@@ -144,7 +145,7 @@ class ServeProcess {
     for (const auto& keys : key_directories_) {
       if (keys->location().display == where.display && keys->location().path == where.path &&
           keys->location().conninfo == where.conninfo) {
-        return policies::Services{keys, jwks_};
+        return policies::Services{keys, jwks_, limiter_};
       }
     }
     try {
@@ -152,7 +153,7 @@ class ServeProcess {
     } catch (const store::StoreError& e) {
       throw SnapshotError(e.what());
     }
-    return policies::Services{key_directories_.back(), jwks_};
+    return policies::Services{key_directories_.back(), jwks_, limiter_};
   }
 
   static std::vector<tcp::endpoint> endpoints_of(const net::Snapshot& snapshot) {
@@ -317,6 +318,14 @@ class ServeProcess {
                                             !upstream.health || board_->healthy(upstream.name));
     }
     process.families.emplace(std::string(policies::jwt::kJwksFetches.name), jwks_->counts());
+    process.values.push_back({"rampart_rate_limit_entries", "gauge",
+                              "Identities in the local rate-limit table (all policies).",
+                              static_cast<double>(limiter_->size())});
+    process.values.push_back(
+        {"rampart_rate_limit_overflow_total", "counter",
+         "Requests counted under a coarser key because the local rate-limit table was full "
+         "(server.rate_limit_entries).",
+         static_cast<double>(limiter_->overflowed())});
     return observe::render_prometheus(copies, process);
   }
 
@@ -327,6 +336,7 @@ class ServeProcess {
   std::vector<std::shared_ptr<policies::KeyDirectory>> key_directories_;
   std::shared_ptr<policies::jwt::JwksFetcher> jwks_ =
       std::make_shared<policies::jwt::JwksFetcher>();
+  std::shared_ptr<limits::LocalLimiter> limiter_;  ///< made at start: server.rate_limit_entries
   admin::AdminServer admin_;
   observe::HealthChecker health_;
   std::vector<std::unique_ptr<net::Worker>> workers_;

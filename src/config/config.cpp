@@ -90,6 +90,9 @@ Config read_document(const YAML::Node& document, ProblemList& problems,
       }
     }
   }
+  for (const auto& check : options.checks) {
+    check(config, problems);
+  }
   for (auto key : kUnsupportedTopLevelKeys) {
     const bool owned = std::any_of(options.section_keys.begin(), options.section_keys.end(),
                                    [&](const RouteKeyReader& reader) { return reader.key == key; });

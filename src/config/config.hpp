@@ -57,6 +57,9 @@ struct ServerConfig {
   /// How long a request's policies may wait in all (a store, Redis, a JWKS refetch) before
   /// it is answered 503 policy_timeout; a route's policy_timeout overrides it.
   Duration policy_timeout = std::chrono::seconds(5);
+  /// The most identities the local rate-limit table holds (all policies, all workers); past
+  /// it new clients are limited by a coarser key. Read once, when serve starts.
+  std::size_t rate_limit_entries = 1'000'000;
 };
 
 struct AdminConfig {
@@ -199,6 +202,9 @@ struct LoadOptions {
   std::vector<RouteKeyReader> route_keys = {};
   /// The top-level sections policies own (`auth:`), read the same way.
   std::vector<RouteKeyReader> section_keys = {};
+  /// Checks across sections, run once everything is read (a route naming a rate-limit policy
+  /// the `rate_limits:` section does not define). Each adds its problems.
+  std::vector<std::function<void(const Config&, ProblemList&)>> checks = {};
 };
 
 /// Reads, substitutes ${VAR}s, parses and validates the file. Never throws for bad input.

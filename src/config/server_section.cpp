@@ -79,6 +79,8 @@ void read_body_and_send_limits(MappingReader& reader, ServerConfig& server) {
   reader.read("response_spool", server.response_spool,
               [](const Field& f, ProblemList& p) { return read_size(f, p, 0, kMaxResponseSpool); });
   reader.read("allow_encoded_slashes", server.allow_encoded_slashes, read_bool);
+  reader.read("rate_limit_entries", server.rate_limit_entries,
+              [](const Field& f, ProblemList& p) { return read_number(f, p, 1024, 100'000'000); });
 }
 
 bool is_one_character_repeated(const std::string& text) {
@@ -100,7 +102,8 @@ ServerConfig read_server(const Field& field, ProblemList& problems) {
       field, problems,
       {"listen", "workers", "max_connections", "max_header_bytes", "header_timeout", "idle_timeout",
        "drain_timeout", "trusted_proxies", "tls", "request_buffer", "body_timeout", "body_min_rate",
-       "send_timeout", "response_spool", "allow_encoded_slashes", "policy_timeout"});
+       "send_timeout", "response_spool", "allow_encoded_slashes", "policy_timeout",
+       "rate_limit_entries"});
   reader.read("listen", server.listen, read_listen);
   reader.read("workers", server.workers,
               [](const Field& f, ProblemList& p) { return read_number(f, p, 0, kMaxWorkers); });

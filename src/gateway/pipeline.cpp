@@ -285,7 +285,9 @@ bool Pipeline::refuse(http::Exchange& exchange, State& state, const Stage& stage
                                   ? std::string_view(exchange.problem->reason)
                                   : code;
     const std::string_view labels[] = {route.name, reason};
-    state.metrics.add(*counter, labels);
+    // {route, reason}, or {route} alone for a family that has no reason (rate_limited_total).
+    state.metrics.add(*counter,
+                      std::span(labels).first(std::min<std::size_t>(2, counter->labels.size())));
   }
   if (!route.dry_run) {
     return true;

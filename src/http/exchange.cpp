@@ -25,7 +25,10 @@ void Exchange::clear() {
   policy_timed_out = false;
   dry_run_refusal.clear();
   identity.clear();
+  tier.clear();
   upstream_extra_headers.clear();
+  limit_headers.clear();
+  rate_limited = false;
   response.status = 0;
   response.reason = {};
   response.headers.clear();

@@ -82,8 +82,12 @@ class Exchange {
   bool policy_timed_out = false;
   /// `dry_run: true`: the first refusal that was let through, as "<stage>:<code>[:reason]".
   std::string dry_run_refusal;
-  std::string identity;                ///< "ip:<addr>" until auth exists
+  std::string identity;                ///< "ip:<addr>", "key:<id>" or "jwt:<sub>"
+  std::string tier;                    ///< the client's tier (its key's, or tier_claim's)
   std::string upstream_extra_headers;  ///< complete "Name: value\r\n" lines for the upstream
+  /// RateLimit-* lines the rate_limit stage decided, for whatever response the request gets.
+  std::string limit_headers;
+  bool rate_limited = false;  ///< refused (or, dry_run, would have been) by a rate limit
 
   // The response on its way back.
   ResponseHead response;

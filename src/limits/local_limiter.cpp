@@ -123,9 +123,9 @@ LimitDecision LocalLimiter::take(std::string_view policy, std::string_view ident
     // The tightest: the refusing rate that frees up last; else the fewest remaining.
     const auto& best = decisions[out.tightest];
     const auto& d = decisions[i];
-    const bool tighter = out.allowed ? d.remaining < best.remaining
-                                     : (!d.allowed && (best.allowed ||
-                                                       d.retry_after_s > best.retry_after_s));
+    const bool tighter =
+        out.allowed ? d.remaining < best.remaining
+                    : (!d.allowed && (best.allowed || d.retry_after_s > best.retry_after_s));
     if (i == 0 || tighter) {
       out.tightest = i;
     }

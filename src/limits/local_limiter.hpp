@@ -55,7 +55,9 @@ class LocalLimiter {
   };
   struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+    std::size_t operator()(std::string_view key) const {
+      return std::hash<std::string_view>{}(key);
+    }
   };
   struct alignas(64) Shard {
     std::mutex mutex;

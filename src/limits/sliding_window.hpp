@@ -1,9 +1,10 @@
 #pragma once
 // The sliding-window counter (SPEC §3 step 8): the count in the last period is estimated as
-// the current fixed window's count plus the previous window's, weighted by how much of it the
-// sliding period still covers. A fresh client gets exactly N in any burst; at a steady rate
+// the current window's count plus the previous window's, weighted by how much of it the
+// sliding period still covers. Windows start at an identity's first request (and again after
+// a whole idle window), so a fresh client's burst of N+1 gets exactly N; at a steady rate
 // above N the estimate keeps what passes to N per period. Two counters per identity and
-// limit, integer arithmetic only (no rounding drift), so the Redis script computes the same.
+// limit, integer arithmetic only, so the Redis script computes the same.
 
 #include <cstdint>
 
@@ -13,7 +14,7 @@ namespace rampart::limits {
 
 /// One identity's counts for one rate.
 struct Window {
-  std::int64_t start_ms = 0;  ///< the current fixed window's start (a multiple of the period)
+  std::int64_t start_ms = 0;  ///< the current window's start; 0: never used
   std::uint64_t current = 0;
   std::uint64_t previous = 0;
 };
@@ -21,9 +22,9 @@ struct Window {
 /// What one request came to against one rate.
 struct WindowDecision {
   bool allowed = false;
-  std::uint64_t remaining = 0;    ///< peek: requests that fit now; take: after this one
-  std::int64_t reset_s = 0;       ///< seconds until the current window ends (at least 1)
-  std::int64_t retry_after_s = 0; ///< refused: whole seconds until one would pass (at least 1)
+  std::uint64_t remaining = 0;     ///< peek: requests that fit now; take: after this one
+  std::int64_t reset_s = 0;        ///< seconds until the current window ends (at least 1)
+  std::int64_t retry_after_s = 0;  ///< refused: whole seconds until one would pass (at least 1)
 };
 
 /// Moves `window` to `now_ms` (a new fixed window shifts current into previous).

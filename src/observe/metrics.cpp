@@ -262,6 +262,10 @@ std::string render_prometheus(const std::vector<WorkerMetrics::Copy>& workers,
       out += fmt::format("}} {}\n", n);
     }
   }
+  for (const auto& v : process.values) {
+    header(out, v.name, v.type, v.help);
+    out += fmt::format("{} {}\n", v.name, v.value);
+  }
   header(out, "rampart_build_info", "gauge", "Always 1; the version is in the label.");
   out += fmt::format("rampart_build_info{{version=\"{}\"}} 1\n", label_value(process.version));
   return out;

@@ -128,6 +128,14 @@ struct ProcessMetrics {
   std::string version;
   /// Counters kept by background threads (JWKS fetches), rendered with the workers' families.
   std::map<std::string, FamilyCounts> families;
+  /// Unlabelled values of process-wide state (the rate-limit table's size).
+  struct Value {
+    std::string name;
+    std::string_view type;  ///< "gauge" or "counter"
+    std::string help;
+    double value = 0;
+  };
+  std::vector<Value> values;
 };
 
 /// Sums the workers' copies into one Prometheus text exposition (format 0.0.4).

@@ -23,7 +23,7 @@ bool append_plain_request_line(std::string& out, const http::Exchange& exchange,
                                std::chrono::system_clock::time_point now) {
   constexpr std::size_t kMaxLine = 1024;
   if ((exchange.problem && !exchange.problem->reason.empty()) ||
-      !exchange.dry_run_refusal.empty()) {
+      !exchange.dry_run_refusal.empty() || exchange.rate_limited) {
     return false;  // rare: the escaped writer takes the extra fields
   }
   const std::string_view route =
@@ -126,6 +126,10 @@ void append_request_line_escaped(std::string& out, const http::Exchange& exchang
     if (!exchange.problem->reason.empty()) {
       json.field("reason", exchange.problem->reason);  // private: never in the response
     }
+  }
+  if (exchange.rate_limited) {
+    json.key("rate_limited");
+    json.raw("true");
   }
   if (!exchange.dry_run_refusal.empty()) {
     json.key("dry_run");

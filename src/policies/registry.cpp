@@ -5,6 +5,8 @@
 #include "policies/headers/config.hpp"
 #include "policies/headers/headers_policy.hpp"
 #include "policies/hygiene/hygiene_policy.hpp"
+#include "policies/rate_limit/config.hpp"
+#include "policies/rate_limit/rate_limit_policy.hpp"
 #include "policies/request_id/request_id_policy.hpp"
 
 namespace rampart::policies {
@@ -12,9 +14,9 @@ namespace rampart::policies {
 using Scope = PolicyType::Scope;
 
 const std::vector<PolicyType>& registry() {
-  // SPEC §3's order. The route stages still to come go where their step is: cors, webhook,
-  // auth, rate_limit, body before headers (each in src/policies/<name>/, one entry here).
-  // headers comes last among the route stages: auth must see the client's Authorization, not
+  // SPEC §3's order. The route stages still to come go where their step is: cors and webhook
+  // before auth, body after rate_limit, all before headers (each in src/policies/<name>/, one entry
+  // here). headers comes last among the route stages: auth must see the client's Authorization, not
   // one a route sets for its upstream.
   static const std::vector<PolicyType> types = {
       {"hygiene",
@@ -50,6 +52,30 @@ const std::vector<PolicyType>& registry() {
          return std::make_unique<AuthPolicy>(route->auth, settings, services.keys, std::move(jwt));
        },
        {kAuthSection, read_auth_section}},
+      {"rate_limit",
+       Scope::route,
+       {kRateLimitKey, read_route_rate_limit},
+       [](const config::Config& config, const config::RouteConfig* route,
+          const Services& services) -> std::unique_ptr<Policy> {
+         const auto* setting = route->setting(kRateLimitKey);
+         if (!setting) {
+           return nullptr;
+         }
+         if (!services.limiter) {
+           throw std::logic_error("a route with rate_limit needs Services::limiter");
+         }
+         const auto& limit = static_cast<const RouteRateLimit&>(*setting);
+         if (limit.policy_name.empty()) {
+           return std::make_unique<RateLimitPolicy>("route:" + route->name, limit.inline_policy,
+                                                    services.limiter);
+         }
+         const auto& named =
+             static_cast<const RateLimitsSettings&>(*config.section(kRateLimitsSection));
+         return std::make_unique<RateLimitPolicy>(limit.policy_name, *named.find(limit.policy_name),
+                                                  services.limiter);
+       },
+       {kRateLimitsSection, read_rate_limits},
+       check_rate_limit_references},
       {"headers",
        Scope::route,
        {kHeadersKey, read_headers},
@@ -90,6 +116,11 @@ config::LoadOptions load_options() {
   config::LoadOptions options;
   options.route_keys = route_keys();
   options.section_keys = section_keys();
+  for (const auto& type : registry()) {
+    if (type.check) {
+      options.checks.push_back(type.check);
+    }
+  }
   return options;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "limits/local_limiter.hpp"
 #include "policies/auth/key_directory.hpp"
 #include "policies/jwt/jwks_source.hpp"
 #include "policies/policy.hpp"
@@ -20,6 +21,8 @@ struct Services {
   std::shared_ptr<KeyDirectory> keys;  ///< the store's API keys; null where there is no store
   /// Fetches the JWT issuers' JWKS; null where nothing fetches (then no issuer may have one).
   std::shared_ptr<jwt::JwksFetcher> jwks = nullptr;
+  /// The local rate-limit table, kept across reloads (counts survive a SIGHUP).
+  std::shared_ptr<limits::LocalLimiter> limiter = nullptr;
 };
 
 /// One kind of policy, as the pipeline builder knows it.
@@ -39,6 +42,8 @@ struct PolicyType {
       build;
   /// The top-level section it reads with its own reader (an empty key: none).
   config::RouteKeyReader section_key = {};
+  /// A check across sections, run once the whole config is read (null: none).
+  std::function<void(const config::Config&, config::ProblemList&)> check = nullptr;
 };
 
 /// The policies in stage order (SPEC §3): global ones first, then the route stages. Response

@@ -137,6 +137,7 @@ Verdict AuthPolicy::check_jwt(http::Exchange& exchange, AuthSlot& slot, std::str
   }
   if (!exchange.identity.starts_with("key:")) {  // API key > JWT > IP
     exchange.identity = checked.claims->identity;
+    exchange.tier = checked.claims->tier;
     if (!checked.claims->tier.empty()) {
       exchange.upstream_extra_headers += "X-Rampart-Tier: ";
       exchange.upstream_extra_headers += checked.claims->tier;
@@ -191,6 +192,7 @@ Verdict AuthPolicy::check_key(http::Exchange& exchange, AuthSlot& slot,
   }
   exchange.identity = "key:";
   exchange.identity += cached->first;
+  exchange.tier = entry.tier;
   if (!entry.tier.empty()) {
     exchange.upstream_extra_headers += "X-Rampart-Tier: ";
     exchange.upstream_extra_headers += entry.tier;

@@ -93,7 +93,7 @@ TEST_F(CheckCommandTest, ControlBytesFromTheFileAreNeverPrinted) {
                             "listen, workers, max_connections, max_header_bytes, header_timeout, " +
                             "idle_timeout, drain_timeout, trusted_proxies, tls, request_buffer, " +
                             "body_timeout, body_min_rate, send_timeout, response_spool, " +
-                            "allow_encoded_slashes, policy_timeout\n");
+                            "allow_encoded_slashes, policy_timeout, rate_limit_entries\n");
 }
 
 TEST_F(CheckCommandTest, MissingFile) {

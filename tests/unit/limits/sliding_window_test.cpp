@@ -2,13 +2,14 @@
 // burst and steady-rate properties SPEC §3 step 8 promises, and the local table (exact across
 // threads, all-or-nothing over several rates, expiry, the cap and its coarser keys).
 
+#include "limits/sliding_window.hpp"
+
 #include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
 
 #include "limits/local_limiter.hpp"
-#include "limits/sliding_window.hpp"
 
 namespace rampart::limits {
 namespace {
@@ -57,6 +58,34 @@ TEST(SlidingWindow, AFreshClientGetsExactlyN) {
     }
   }
   EXPECT_EQ(passed, 100);
+}
+
+TEST(SlidingWindow, ABurstAcrossAMinuteOfTheClockStillGetsExactlyN) {
+  // Windows start at the client's first request: 5 at 12:00:59.9 and 6 at 12:01:07 are one
+  // window, not two, so the 11th is refused (epoch-aligned windows would let it in).
+  const auto r = rate("10/minute");
+  Window w;
+  int passed = 0;
+  for (int i = 0; i < 5; ++i) {
+    passed += take(w, r, kT0 + kMinute - 100).allowed;
+  }
+  for (int i = 0; i < 6; ++i) {
+    passed += take(w, r, kT0 + kMinute + 7'000).allowed;
+  }
+  EXPECT_EQ(passed, 10);
+}
+
+TEST(SlidingWindow, ASteadyOverloadOfASmallLimitStillPassesN) {
+  // 30/s against 10/second for a minute: the floor lets the window's last request in once
+  // the previous window weighs less than one, so ~10 pass per second, not 9.
+  const auto r = rate("10/second");
+  Window w;
+  int passed = 0;
+  for (std::int64_t t = 0; t < 60'000; t += 33) {
+    passed += take(w, r, kT0 + t).allowed;
+  }
+  EXPECT_LE(passed, 606);
+  EXPECT_GE(passed, 594);
 }
 
 TEST(SlidingWindow, ABurstAcrossAWindowEdgeStillGetsN) {
