@@ -130,6 +130,42 @@ TEST(JoseVectors, Rfc7515A4Es512) {
                               *signature);
 }
 
+// RFC 7520 §4.1 (RS256) and §4.4 (HS256): the "Frodo" payload is text, not a JSON object, so
+// these check the signature layer alone (parse_compact refuses a payload that is not claims).
+constexpr std::string_view kRfc7520Payload =
+    "SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250"
+    "byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hl"
+    "cmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4";
+
+TEST(JoseVectors, Rfc7520Section41Rs256) {
+  const auto key = jwk_key(
+      R"({"kty":"RSA","kid":"bilbo.baggins@hobbiton.example","use":"sig","n":"n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6cS6M1FZcD1NNLYD5lFHpPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLqKnS2BYwdq_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw","e":"AQAB"})");
+  const std::string input =
+      "eyJhbGciOiJSUzI1NiIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZSJ9." +
+      std::string(kRfc7520Payload);
+  const auto signature = base64url_decode(
+      "MRjdkly7_-oTPTS3AXP41iQIGKa80A0ZmTuV5MEaHoxnW2e5CZ5NlKtainoFmKZopdHM1O2U4mwzJdQx996ivp83xu"
+      "glII7PNDi84wnB-BDkoBwA78185hX-Es4JIwmDLJK3lfWRa-XtL0RnltuYv746iYTh_qHRD68BNt1uSNCrUCTJDt5aA"
+      "E6x8wW1Kt9eRo4QPocSadnHXFxnt8Is9UzpERV0ePPQdLuW3IS_de3xyIrDaLGdjluPxUAhb6L2aXic1U12podGU0KL"
+      "UQSE_oI-ZnmKJ3F4uOZDnd6QZWJushZ41Axf_fcIe8u9ipH84ogoree7vjbU5y18kDquDg");
+  ASSERT_TRUE(signature);
+  EXPECT_TRUE(verify(JwsAlgorithm::RS256, key, input, *signature));
+  EXPECT_FALSE(verify(JwsAlgorithm::RS256, key, input + "x", *signature));
+  EXPECT_FALSE(verify(JwsAlgorithm::PS256, key, input, *signature));
+}
+
+TEST(JoseVectors, Rfc7520Section44Hs256) {
+  const auto key = jwk_key(
+      R"({"kty":"oct","kid":"018c0ae5-4d9b-471b-bfd6-eef314bc7037","use":"sig","alg":"HS256","k":"hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg"})");
+  const std::string input =
+      "eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNGJjNzAzNyJ9." +
+      std::string(kRfc7520Payload);
+  const auto signature = base64url_decode("s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0");
+  ASSERT_TRUE(signature);
+  EXPECT_TRUE(verify(JwsAlgorithm::HS256, key, input, *signature));
+  EXPECT_FALSE(verify(JwsAlgorithm::HS256, key, input + "x", *signature));
+}
+
 TEST(JoseVectors, KidAndNoTyp) {
   std::string error;
   auto parts =
