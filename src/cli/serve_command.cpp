@@ -24,6 +24,7 @@
 #include "observe/health_checker.hpp"
 #include "observe/log.hpp"
 #include "observe/metrics.hpp"
+#include "policies/rate_limit/config.hpp"
 #include "policies/registry.hpp"
 #include "store/store.hpp"
 
@@ -95,6 +96,9 @@ class ServeProcess {
       worker->join();
     }
     jwks_->stop();  // the workers still exist: requests waiting for a JWKS are let go first
+    for (auto& redis : redis_backends_) {
+      redis->stop();  // each worker's connection, while its io_context still exists
+    }
     for (auto& keys : key_directories_) {
       keys->stop();  // the workers still exist: a table published until now had somewhere to go
     }
@@ -145,7 +149,7 @@ class ServeProcess {
     for (const auto& keys : key_directories_) {
       if (keys->location().display == where.display && keys->location().path == where.path &&
           keys->location().conninfo == where.conninfo) {
-        return policies::Services{keys, jwks_, limiter_};
+        return policies::Services{keys, jwks_, limiter_, redis_for(config)};
       }
     }
     try {
@@ -153,7 +157,26 @@ class ServeProcess {
     } catch (const store::StoreError& e) {
       throw SnapshotError(e.what());
     }
-    return policies::Services{key_directories_.back(), jwks_, limiter_};
+    return policies::Services{key_directories_.back(), jwks_, limiter_, redis_for(config)};
+  }
+
+  /// The Redis backend for `config`'s `redis:` (the one already running for the same URL, else
+  /// a new one), or null without one. Backends are kept until exit, like key directories.
+  std::shared_ptr<limits::RedisBackend> redis_for(const config::Config& config) {
+    const auto* section = config.section(policies::kRedisSection);
+    if (!section) {
+      return nullptr;
+    }
+    const auto& url = static_cast<const policies::RedisSettings&>(*section).url;
+    for (const auto& backend : redis_backends_) {
+      const auto& known = backend->url();
+      if (known.host == url.host && known.port == url.port && known.db == url.db &&
+          known.user == url.user && known.password == url.password) {
+        return backend;
+      }
+    }
+    redis_backends_.push_back(std::make_shared<limits::RedisBackend>(url));
+    return redis_backends_.back();
   }
 
   static std::vector<tcp::endpoint> endpoints_of(const net::Snapshot& snapshot) {
@@ -337,6 +360,7 @@ class ServeProcess {
   std::shared_ptr<policies::jwt::JwksFetcher> jwks_ =
       std::make_shared<policies::jwt::JwksFetcher>();
   std::shared_ptr<limits::LocalLimiter> limiter_;  ///< made at start: server.rate_limit_entries
+  std::vector<std::shared_ptr<limits::RedisBackend>> redis_backends_;
   admin::AdminServer admin_;
   observe::HealthChecker health_;
   std::vector<std::unique_ptr<net::Worker>> workers_;

@@ -12,7 +12,7 @@ bool is_builtin_path(std::string_view path) {
 }
 
 void answer_builtin(http::Exchange& exchange, const config::Config& config,
-                    const observe::HealthBoard& health, std::optional<bool> store_healthy) {
+                    const observe::HealthBoard& health, const ReadinessChecks& readiness) {
   const auto verb = exchange.request.verb;
   if (verb != boost::beast::http::verb::get && verb != boost::beast::http::verb::head) {
     exchange.reply.headers += "Allow: GET, HEAD\r\n";
@@ -36,9 +36,14 @@ void answer_builtin(http::Exchange& exchange, const config::Config& config,
   std::string checks;
   http::JsonWriter json(checks);
   json.begin_object();
-  if (store_healthy) {
-    ready = ready && *store_healthy;
-    json.field("store", *store_healthy ? "healthy" : "unhealthy");
+  if (readiness.store) {
+    ready = ready && *readiness.store;
+    json.field("store", *readiness.store ? "healthy" : "unhealthy");
+  }
+  // Without Redis rampart still serves, on each instance's own counts: degraded, not down.
+  const bool degraded = readiness.redis && !*readiness.redis;
+  if (readiness.redis) {
+    json.field("redis", *readiness.redis ? "healthy" : "unhealthy");
   }
   for (const auto& upstream : config.upstreams) {
     bool healthy = !upstream.health || health.healthy(upstream.name);
@@ -47,7 +52,9 @@ void answer_builtin(http::Exchange& exchange, const config::Config& config,
   }
   json.end_object();
   reply.status = ready ? 200 : 503;
-  reply.body = ready ? R"({"status":"ready","checks":)" : R"({"status":"not_ready","checks":)";
+  reply.body = !ready     ? R"({"status":"not_ready","checks":)"
+               : degraded ? R"({"status":"degraded","checks":)"
+                          : R"({"status":"ready","checks":)";
   reply.body += checks;
   reply.body += '}';
 }

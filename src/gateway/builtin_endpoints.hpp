@@ -13,9 +13,14 @@ namespace rampart::gateway {
 /// True for a path that is one of the built-in endpoints.
 bool is_builtin_path(std::string_view path);
 
-/// Answers a built-in endpoint into exchange.reply (or a 405 problem). `store_healthy`: the
-/// store's last answer, when there is a store.
+/// What /health/ready reports besides the upstreams: each check only when it exists.
+struct ReadinessChecks {
+  std::optional<bool> store;  ///< the store's last answer; down: not ready
+  std::optional<bool> redis;  ///< every worker's Redis connection up; down: degraded (200)
+};
+
+/// Answers a built-in endpoint into exchange.reply (or a 405 problem).
 void answer_builtin(http::Exchange& exchange, const config::Config& config,
-                    const observe::HealthBoard& health, std::optional<bool> store_healthy);
+                    const observe::HealthBoard& health, const ReadinessChecks& checks);
 
 }  // namespace rampart::gateway

@@ -256,9 +256,14 @@ bool Pipeline::route(http::Exchange& exchange, State& state) const {
     return true;
   }
   if (is_builtin_path(request.path)) {
-    const auto* keys = services_.keys.get();
-    answer_builtin(exchange, *config_, *health_,
-                   keys ? std::optional<bool>(keys->healthy()) : std::nullopt);
+    ReadinessChecks checks;
+    if (const auto* keys = services_.keys.get()) {
+      checks.store = keys->healthy();
+    }
+    if (const auto* redis = services_.redis.get()) {
+      checks.redis = redis->healthy();
+    }
+    answer_builtin(exchange, *config_, *health_, checks);
     return true;
   }
   auto match = router_.match(request.method, request.path);

@@ -31,6 +31,10 @@ struct WorkerContext {
   /// immutable snapshot, so the request path reads it with no lock. Valid while the worker
   /// runs.
   std::function<void(std::function<void()>)> post;
+  /// Runs a function on the worker's thread when it stops (its connections closed): a slot's
+  /// own connections (Redis) are closed there, so the worker's event loop can end. Call on the
+  /// worker's thread.
+  std::function<void(std::function<void()>)> at_stop = [](std::function<void()>) {};
 };
 
 /// A handler's state on one worker (the policies' per-worker slots: caches, counters, client

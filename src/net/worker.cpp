@@ -145,8 +145,9 @@ void Worker::apply(std::shared_ptr<const Snapshot> snapshot) {
     view->route_metrics.push_back(&metrics_.route(route.name));
   }
   view->unrouted_metrics = &metrics_.route(std::string(observe::kNoRouteLabel));
-  WorkerContext context{ioc_, metrics_,
-                        [this](std::function<void()> message) { send(std::move(message)); }};
+  WorkerContext context{
+      ioc_, metrics_, [this](std::function<void()> message) { send(std::move(message)); },
+      [this](std::function<void()> cleanup) { at_stop_.push_back(std::move(cleanup)); }};
   view->handler_state = snapshot->handler->make_state(context);
   view->snapshot = std::move(snapshot);
   pools_ = std::move(pools);  // pools no longer configured live on in older views until done
@@ -283,6 +284,10 @@ void Worker::stop() {
     for (auto& [key, pool] : pools_) {
       pool->clear();
     }
+    for (auto& cleanup : at_stop_) {
+      cleanup();
+    }
+    at_stop_.clear();
     log_.flush();
   });
 }

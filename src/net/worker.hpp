@@ -121,6 +121,8 @@ class Worker {
   std::vector<std::function<void()>> mailbox_;
   std::thread thread_;
   std::shared_ptr<const WorkerView> view_;
+  /// Run on this thread by stop(): slots' own connections, closed (WorkerContext::at_stop).
+  std::vector<std::function<void()>> at_stop_;
   std::map<std::string, std::shared_ptr<UpstreamPool>> pools_;  ///< by "name endpoint"
   BufferPool buffers_;
   std::array<char, 16 * 1024> discard_{};

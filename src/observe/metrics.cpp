@@ -168,6 +168,7 @@ WorkerMetrics::Copy WorkerMetrics::copy() const {
     copy.upstreams.emplace(name, *m);
   }
   copy.active_connections = active_connections;
+  copy.redis_round_trip = redis_round_trip;
   copy.rejected = rejected;
   copy.families.insert(families_.begin(), families_.end());
   return copy;
@@ -184,6 +185,7 @@ std::string render_prometheus(const std::vector<WorkerMetrics::Copy>& workers,
       total.upstreams[name].merge(m);
     }
     total.active_connections += w.active_connections;
+    total.redis_round_trip.merge(w.redis_round_trip);
     for (std::size_t r = 0; r < kRejectReasons.size(); ++r) {
       total.rejected[r] += w.rejected[r];
     }
@@ -237,6 +239,10 @@ std::string render_prometheus(const std::vector<WorkerMetrics::Copy>& workers,
     out += fmt::format("rampart_rejected_requests_total{{reason=\"{}\"}} {}\n", kRejectReasons[r],
                        total.rejected[r]);
   }
+  header(out, "rampart_redis_round_trip_seconds", "histogram",
+         "Rate-limit decisions sent to Redis, from sending to the answer (those answered).");
+  render_histogram(out, "rampart_redis_round_trip_seconds", "command", "evalsha",
+                   total.redis_round_trip);
   header(out, "rampart_active_connections", "gauge", "Open client connections.");
   out += fmt::format("rampart_active_connections {}\n", total.active_connections);
   header(out, "rampart_upstream_healthy", "gauge",

@@ -101,6 +101,7 @@ class WorkerMetrics {
 
   std::int64_t active_connections = 0;
   std::array<std::uint64_t, kRejectReasons.size()> rejected{};
+  Histogram redis_round_trip;  ///< a rate-limit decision's EVALSHA, sent to answered
 
   /// A deep copy for the scraper.
   struct Copy {
@@ -108,6 +109,7 @@ class WorkerMetrics {
     std::map<std::string, UpstreamMetrics> upstreams;
     std::int64_t active_connections = 0;
     std::array<std::uint64_t, kRejectReasons.size()> rejected{};
+    Histogram redis_round_trip;
     std::map<std::string, FamilyCounts> families;
   };
   Copy copy() const;

@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "limits/local_limiter.hpp"
+#include "limits/redis_limiter.hpp"
 #include "policies/auth/key_directory.hpp"
 #include "policies/jwt/jwks_source.hpp"
 #include "policies/policy.hpp"
@@ -23,6 +24,8 @@ struct Services {
   std::shared_ptr<jwt::JwksFetcher> jwks = nullptr;
   /// The local rate-limit table, kept across reloads (counts survive a SIGHUP).
   std::shared_ptr<limits::LocalLimiter> limiter = nullptr;
+  /// The Redis shared by the instances (`redis:`); null without one.
+  std::shared_ptr<limits::RedisBackend> redis = nullptr;
 };
 
 /// One kind of policy, as the pipeline builder knows it.

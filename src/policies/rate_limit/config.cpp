@@ -147,6 +147,24 @@ std::shared_ptr<const config::PolicySettings> read_route_rate_limit(const config
   return route;
 }
 
+std::shared_ptr<const config::PolicySettings> read_redis_section(const config::Field& field,
+                                                                 config::ProblemList& problems,
+                                                                 config::Env /*env*/) {
+  auto text = config::read_string(field, problems);
+  if (!text) {
+    return nullptr;
+  }
+  std::string error;
+  auto url = limits::parse_redis_url(*text, error);
+  if (!url) {
+    problems.add(field.mark, field.path, error);
+    return nullptr;
+  }
+  auto settings = std::make_shared<RedisSettings>();
+  settings->url = std::move(*url);
+  return settings;
+}
+
 void check_rate_limit_references(const config::Config& config, config::ProblemList& problems) {
   const auto* section = config.section(kRateLimitsSection);
   const auto* named = section ? static_cast<const RateLimitsSettings*>(section) : nullptr;

@@ -11,11 +11,21 @@
 
 #include "config/policy_settings.hpp"
 #include "limits/rate.hpp"
+#include "limits/redis_url.hpp"
 
 namespace rampart::policies {
 
 inline constexpr std::string_view kRateLimitsSection = "rate_limits";
 inline constexpr std::string_view kRateLimitKey = "rate_limit";
+inline constexpr std::string_view kRedisSection = "redis";
+
+/// `redis:` as read: where rate-limit counts are shared.
+struct RedisSettings final : config::PolicySettings {
+  limits::RedisUrl url;
+};
+std::shared_ptr<const config::PolicySettings> read_redis_section(const config::Field& field,
+                                                                 config::ProblemList& problems,
+                                                                 config::Env env);
 
 /// One policy: its rates, and the rates of each tier that has its own.
 struct LimitPolicy {

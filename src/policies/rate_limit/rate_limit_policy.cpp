@@ -2,17 +2,44 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <chrono>
 
 namespace rampart::policies {
 
-Verdict RateLimitPolicy::on_request(http::Exchange& exchange, PolicySlot* /*slot*/) const {
-  const auto& rates = policy_.rates_for(exchange.tier);
-  // Wall-clock time: instances sharing Redis compare their windows on the same clock.
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  const auto decision = local_->take(key_, exchange.identity, rates, now_ms);
+namespace {
+
+/// Wall-clock time: instances sharing Redis compare their windows on the same clock.
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void count_decision(RateLimitSlot& slot, std::string_view backend) {
+  if (slot.metrics) {
+    const std::string_view labels[] = {backend};
+    slot.metrics->add(kRateLimitDecisions, labels);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<PolicySlot> RateLimitPolicy::make_slot(net::WorkerContext& worker) const {
+  auto slot = std::make_unique<RateLimitSlot>();
+  slot->metrics = &worker.metrics;
+  worker.metrics.declare(kRateLimitDecisions);
+  if (redis_) {
+    worker.metrics.declare(kRedisErrors);
+    slot->redis = &redis_->connection(worker.io);
+    // Its reconnect and deadline timers would keep the worker's event loop alive at exit.
+    worker.at_stop([redis = slot->redis] { redis->close(); });
+  }
+  return slot;
+}
+
+Verdict RateLimitPolicy::apply(http::Exchange& exchange, const std::vector<limits::Rate>& rates,
+                               const limits::LimitDecision& decision) const {
   const auto& rate = rates[decision.tightest];
   auto& headers = exchange.limit_headers;
   headers.clear();
@@ -23,12 +50,55 @@ Verdict RateLimitPolicy::on_request(http::Exchange& exchange, PolicySlot* /*slot
     return Verdict::next;
   }
   exchange.rate_limited = true;
-  fmt::format_to(std::back_inserter(exchange.reply.headers), "Retry-After: {}\r\n",
-                 decision.window.retry_after_s);
+  const auto retry_after = std::max<std::int64_t>(1, decision.window.retry_after_s);
+  fmt::format_to(std::back_inserter(exchange.reply.headers), "Retry-After: {}\r\n", retry_after);
   auto problem = http::Problem::of(http::ProblemCode::rate_limited,
                                    fmt::format("limit {} exceeded", rate.text));
-  problem.retry_after = static_cast<std::uint32_t>(decision.window.retry_after_s);
+  problem.retry_after = static_cast<std::uint32_t>(retry_after);
   return respond(exchange, std::move(problem));
+}
+
+Verdict RateLimitPolicy::decide_locally(http::Exchange& exchange, RateLimitSlot& slot,
+                                        std::string_view backend) const {
+  const auto& rates = policy_.rates_for(exchange.tier);
+  count_decision(slot, backend);
+  return apply(exchange, rates, local_->take(key_, exchange.identity, rates, now_ms()));
+}
+
+Verdict RateLimitPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_base) const {
+  auto& slot = *static_cast<RateLimitSlot*>(slot_base);
+  if (!slot.redis) {
+    return decide_locally(exchange, slot, "local");
+  }
+  if (!slot.redis->ready()) {
+    redis_->note_fallback(*slot.redis);
+    return decide_locally(exchange, slot, "local_fallback");
+  }
+  return Verdict::pending;
+}
+
+net::Task<Verdict> RateLimitPolicy::wait(http::Exchange& exchange, PolicySlot* slot_base) const {
+  auto& slot = *static_cast<RateLimitSlot*>(slot_base);
+  const auto& rates = policy_.rates_for(exchange.tier);
+  const auto now = now_ms();
+  const std::array<std::string, 1> keys{limits::redis_key(key_, exchange.identity)};
+  const auto args = limits::script_args(rates, now);
+  const auto sent = std::chrono::steady_clock::now();
+  const auto reply = co_await slot.redis->eval(limits::sliding_window_script(), keys, args);
+  if (auto decision = limits::decision_from_reply(reply, rates, now)) {
+    slot.metrics->redis_round_trip.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count());
+    count_decision(slot, "redis");
+    co_return apply(exchange, rates, *decision);
+  }
+  using Kind = limits::RedisReplyKind;
+  const std::string_view kind[] = {reply.kind == Kind::timeout       ? "timeout"
+                                   : reply.kind == Kind::unavailable ? "unavailable"
+                                   : reply.kind == Kind::error       ? "error"
+                                                                     : "bad_reply"};
+  slot.metrics->add(kRedisErrors, kind);
+  redis_->note_fallback(*slot.redis);
+  co_return decide_locally(exchange, slot, "local_fallback");
 }
 
 void RateLimitPolicy::on_response(http::Exchange& exchange, PolicySlot* /*slot*/) const {

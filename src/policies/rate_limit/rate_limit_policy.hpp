@@ -3,12 +3,15 @@
 // client IP, as the auth stage left it) against the route's policy — its client tier's rates
 // when it has them — with the sliding-window counter. Over the limit: 429 rate_limited with
 // Retry-After. Every response of the route carries RateLimit-Limit/-Remaining/-Reset for the
-// tightest rate (draft-ietf-httpapi-ratelimit-headers), refused or not.
+// tightest rate (draft-ietf-httpapi-ratelimit-headers), refused or not. With `redis:` the
+// counts live in Redis (one script per decision, awaited on the worker's own connection);
+// when Redis cannot answer in time the decision is made locally at once.
 
 #include <memory>
 #include <string>
 
 #include "limits/local_limiter.hpp"
+#include "limits/redis_limiter.hpp"
 #include "policies/policy.hpp"
 #include "policies/rate_limit/config.hpp"
 
@@ -18,23 +21,55 @@ inline constexpr std::string_view kRateLimitedLabels[] = {"route"};
 inline const observe::CounterFamily kRateLimited{
     "rampart_rate_limited_total", "Requests refused by a rate limit (429), by route.",
     kRateLimitedLabels};
+inline constexpr std::string_view kDecisionLabels[] = {"backend"};
+inline const observe::CounterFamily kRateLimitDecisions{
+    "rampart_rate_limit_decisions_total",
+    "Rate-limit decisions by where they were made: local (no redis configured), redis, or "
+    "local_fallback (redis configured but not answering in time).",
+    kDecisionLabels};
+
+inline constexpr std::string_view kRedisErrorLabels[] = {"kind"};
+inline const observe::CounterFamily kRedisErrors{
+    "rampart_redis_errors_total",
+    "Rate-limit decisions Redis did not answer usefully, by kind (timeout, unavailable, error, "
+    "bad_reply); each was decided locally.",
+    kRedisErrorLabels};
+
+/// A worker's way to Redis, when there is one.
+struct RateLimitSlot final : PolicySlot {
+  limits::RedisConnection* redis = nullptr;
+  observe::WorkerMetrics* metrics = nullptr;
+};
 
 class RateLimitPolicy final : public Policy {
  public:
   /// `key` names the counters: the policy's name, or "route:<name>" for an inline list, so
-  /// that routes sharing a named policy share its counts.
-  RateLimitPolicy(std::string key, LimitPolicy policy, std::shared_ptr<limits::LocalLimiter> local)
-      : key_(std::move(key)), policy_(std::move(policy)), local_(std::move(local)) {}
+  /// that routes sharing a named policy share its counts. `redis` may be null.
+  RateLimitPolicy(std::string key, LimitPolicy policy, std::shared_ptr<limits::LocalLimiter> local,
+                  std::shared_ptr<limits::RedisBackend> redis)
+      : key_(std::move(key)),
+        policy_(std::move(policy)),
+        local_(std::move(local)),
+        redis_(std::move(redis)) {}
 
   bool has_response_hook() const override { return true; }
+  std::unique_ptr<PolicySlot> make_slot(net::WorkerContext& worker) const override;
   Verdict on_request(http::Exchange& exchange, PolicySlot* slot) const override;
+  net::Task<Verdict> wait(http::Exchange& exchange, PolicySlot* slot) const override;
   void on_response(http::Exchange& exchange, PolicySlot* slot) const override;
   const observe::CounterFamily* refusal_counter() const override { return &kRateLimited; }
 
  private:
+  Verdict decide_locally(http::Exchange& exchange, RateLimitSlot& slot,
+                         std::string_view backend) const;
+  /// Headers, and the 429 when refused.
+  Verdict apply(http::Exchange& exchange, const std::vector<limits::Rate>& rates,
+                const limits::LimitDecision& decision) const;
+
   std::string key_;
   LimitPolicy policy_;
   std::shared_ptr<limits::LocalLimiter> local_;
+  std::shared_ptr<limits::RedisBackend> redis_;
 };
 
 }  // namespace rampart::policies

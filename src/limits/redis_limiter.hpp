@@ -1,0 +1,69 @@
+#pragma once
+// The Redis backend of the rate limits (issue 11): the same sliding-window counter as
+// sliding_window.hpp, computed by one Lua script per decision so that every instance sharing
+// the Redis counts the same requests. One hash per identity and policy, hash-tagged whole
+// ("rampart:rl:{<policy>|<identity>}") so the script touches one Cluster slot, with an expiry
+// set inside the script. Each worker has its own pipelined connection (RedisConnection); when
+// Redis cannot answer, the caller decides with the local table instead.
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "limits/local_limiter.hpp"
+#include "limits/redis_connection.hpp"
+
+namespace rampart::limits {
+
+/// The script: KEYS[1] the identity's hash; ARGV now_ms, n, then limit and period_ms for each
+/// rate. Returns {allowed, start_1, previous_1, current_1, ..., start_n, previous_n,
+/// current_n}: the windows after the decision, from which peek() gives the numbers.
+const RedisScript& sliding_window_script();
+
+std::string redis_key(std::string_view policy, std::string_view identity);
+/// The script's ARGV for `rates` at `now_ms`.
+std::vector<std::string> script_args(std::span<const Rate> rates, std::int64_t now_ms);
+/// The decision a script reply stands for; nullopt when the reply is not one (an error, a
+/// timeout, a reply of the wrong shape: then the caller decides locally).
+std::optional<LimitDecision> decision_from_reply(const RedisReply& reply,
+                                                 std::span<const Rate> rates, std::int64_t now_ms);
+
+/// The workers' connections to one Redis (`redis:`), and whether it is answering. One per
+/// serve process; each worker's connection is made on its thread, on first use.
+class RedisBackend {
+ public:
+  static constexpr std::chrono::milliseconds kConnectTimeout{1000};
+  /// A rate-limit decision that waits longer than this is made locally: a slow Redis must not
+  /// slow every limited request down.
+  static constexpr std::chrono::milliseconds kCommandTimeout{100};
+
+  explicit RedisBackend(RedisUrl url);
+  ~RedisBackend();
+
+  const RedisUrl& url() const { return url_; }
+  /// The calling worker's connection (made now on its first call, on `io`).
+  RedisConnection& connection(net::asio::io_context& io);
+  /// Every worker's connection is up. For /health/ready (`"redis"`).
+  bool healthy() const;
+  /// Closes every connection: call once the workers are joined, before they are destroyed.
+  void stop();
+  /// A decision was made locally because `conn` could not answer: logged once per outage
+  /// (when the connection has failed at least once: not while it is still connecting).
+  void note_fallback(const RedisConnection& conn);
+
+ private:
+  void state_changed(bool up);
+
+  RedisUrl url_;
+  mutable std::mutex mutex_;
+  std::vector<std::pair<net::asio::io_context*, std::unique_ptr<RedisConnection>>> connections_;
+  std::atomic<int> down_{0};  ///< connections not ready
+  std::atomic<bool> logged_healthy_{true};
+};
+
+}  // namespace rampart::limits
