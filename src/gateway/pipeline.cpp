@@ -266,7 +266,16 @@ bool Pipeline::route(http::Exchange& exchange, State& state) const {
     answer_builtin(exchange, *config_, *health_, checks);
     return true;
   }
-  auto match = router_.match(request.method, request.path);
+  // A CORS preflight is an OPTIONS about another method: it belongs to the route that method
+  // would reach (whose cors stage answers it), not to a route that lists OPTIONS.
+  std::string_view method = request.method;
+  if (request.verb == boost::beast::http::verb::options &&
+      request.headers.has(http::field::origin)) {
+    if (const auto* asked = request.headers.find(http::field::access_control_request_method)) {
+      method = http::trim_ows(asked->value);
+    }
+  }
+  auto match = router_.match(method, request.path);
   if (match.route == nullptr) {
     if (match.path_matched) {
       exchange.reply.headers = "Allow: " + router_.allowed_methods(request.path) + "\r\n";

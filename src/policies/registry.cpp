@@ -2,6 +2,8 @@
 
 #include "policies/auth/auth_policy.hpp"
 #include "policies/auth/config.hpp"
+#include "policies/cors/config.hpp"
+#include "policies/cors/cors_policy.hpp"
 #include "policies/headers/config.hpp"
 #include "policies/headers/headers_policy.hpp"
 #include "policies/hygiene/hygiene_policy.hpp"
@@ -14,8 +16,8 @@ namespace rampart::policies {
 using Scope = PolicyType::Scope;
 
 const std::vector<PolicyType>& registry() {
-  // SPEC §3's order. The route stages still to come go where their step is: cors and webhook
-  // before auth, body after rate_limit, all before headers (each in src/policies/<name>/, one entry
+  // SPEC §3's order. The route stages still to come go where their step is: webhook after
+  // cors, body after rate_limit, all before headers (each in src/policies/<name>/, one entry
   // here). headers comes last among the route stages: auth must see the client's Authorization, not
   // one a route sets for its upstream.
   static const std::vector<PolicyType> types = {
@@ -31,6 +33,20 @@ const std::vector<PolicyType>& registry() {
        {},
        [](const config::Config&, const config::RouteConfig*, const Services&)
            -> std::unique_ptr<Policy> { return std::make_unique<RequestIdPolicy>(); }},
+      {"cors",
+       Scope::route,
+       {kCorsKey, read_cors},
+       [](const config::Config& config, const config::RouteConfig* route,
+          const Services&) -> std::unique_ptr<Policy> {
+         // A route's own cors: replaces the global one whole; `cors: off` turns it off.
+         const auto* own = route->setting(kCorsKey);
+         const auto* settings = own ? own : config.section(kCorsKey);
+         if (!settings || static_cast<const CorsSettings&>(*settings).off) {
+           return nullptr;
+         }
+         return std::make_unique<CorsPolicy>(static_cast<const CorsSettings&>(*settings));
+       },
+       {kCorsKey, read_cors}},
       {"auth",
        Scope::route,
        {},
