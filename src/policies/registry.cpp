@@ -2,6 +2,8 @@
 
 #include "policies/auth/auth_policy.hpp"
 #include "policies/auth/config.hpp"
+#include "policies/body/body_policy.hpp"
+#include "policies/body/config.hpp"
 #include "policies/cors/config.hpp"
 #include "policies/cors/cors_policy.hpp"
 #include "policies/headers/config.hpp"
@@ -16,8 +18,8 @@ namespace rampart::policies {
 using Scope = PolicyType::Scope;
 
 const std::vector<PolicyType>& registry() {
-  // SPEC §3's order. The route stages still to come go where their step is: webhook after
-  // cors, body after rate_limit, all before headers (each in src/policies/<name>/, one entry
+  // SPEC §3's order. The route stage still to come goes where its step is: webhook after
+  // cors (each in src/policies/<name>/, one entry
   // here). headers comes last among the route stages: auth must see the client's Authorization, not
   // one a route sets for its upstream.
   static const std::vector<PolicyType> types = {
@@ -92,6 +94,15 @@ const std::vector<PolicyType>& registry() {
        },
        {kRateLimitsSection, read_rate_limits},
        check_rate_limit_references},
+      {"body",
+       Scope::route,
+       {kBodyKey, read_body},
+       [](const config::Config&, const config::RouteConfig* route,
+          const Services&) -> std::unique_ptr<Policy> {
+         const auto* settings = route->setting(kBodyKey);
+         return settings ? std::make_unique<BodyPolicy>(static_cast<const BodySettings&>(*settings))
+                         : nullptr;
+       }},
       {"headers",
        Scope::route,
        {kHeadersKey, read_headers},
