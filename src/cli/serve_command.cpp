@@ -96,6 +96,9 @@ class ServeProcess {
       worker->join();
     }
     jwks_->stop();  // the workers still exist: requests waiting for a JWKS are let go first
+    for (auto& marks : replay_marks_) {
+      marks->stop();  // the workers still exist: a mark answered now has somewhere to go
+    }
     for (auto& redis : redis_backends_) {
       redis->stop();  // each worker's connection, while its io_context still exists
     }
@@ -149,7 +152,7 @@ class ServeProcess {
     for (const auto& keys : key_directories_) {
       if (keys->location().display == where.display && keys->location().path == where.path &&
           keys->location().conninfo == where.conninfo) {
-        return policies::Services{keys, jwks_, limiter_, redis_for(config)};
+        return policies::Services{keys, jwks_, limiter_, redis_for(config), replays_for(where)};
       }
     }
     try {
@@ -157,7 +160,20 @@ class ServeProcess {
     } catch (const store::StoreError& e) {
       throw SnapshotError(e.what());
     }
-    return policies::Services{key_directories_.back(), jwks_, limiter_, redis_for(config)};
+    return policies::Services{key_directories_.back(), jwks_, limiter_, redis_for(config),
+                              replays_for(where)};
+  }
+
+  /// The webhook replay marks of the store at `where` (one thread per store, kept until exit).
+  std::shared_ptr<policies::ReplayMarks> replays_for(const config::StoreLocation& where) {
+    for (const auto& marks : replay_marks_) {
+      if (marks->location().display == where.display && marks->location().path == where.path &&
+          marks->location().conninfo == where.conninfo) {
+        return marks;
+      }
+    }
+    replay_marks_.push_back(std::make_shared<policies::ReplayMarks>(where));
+    return replay_marks_.back();
   }
 
   /// The Redis backend for `config`'s `redis:` (the one already running for the same URL, else
@@ -361,6 +377,7 @@ class ServeProcess {
       std::make_shared<policies::jwt::JwksFetcher>();
   std::shared_ptr<limits::LocalLimiter> limiter_;  ///< made at start: server.rate_limit_entries
   std::vector<std::shared_ptr<limits::RedisBackend>> redis_backends_;
+  std::vector<std::shared_ptr<policies::ReplayMarks>> replay_marks_;
   admin::AdminServer admin_;
   observe::HealthChecker health_;
   std::vector<std::unique_ptr<net::Worker>> workers_;

@@ -140,10 +140,12 @@ void read_auth(MappingReader& reader, Env env, RouteConfig& route) {
     return;
   }
   route.auth = *auth;
-  if (*auth == AuthMode::none && env == Env::production && !route.is_public) {
+  // A webhook route is authenticated by its signature (SPEC §2): auth: none is its normal form.
+  if (*auth == AuthMode::none && env == Env::production && !route.is_public &&
+      !reader.get("webhook")) {
     problems.add(auth_field->mark, auth_field->path,
                  "auth: none in production needs public: true (say that this route is meant "
-                 "to be open)");
+                 "to be open), or a webhook: block");
   }
 }
 

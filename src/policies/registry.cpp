@@ -12,14 +12,15 @@
 #include "policies/rate_limit/config.hpp"
 #include "policies/rate_limit/rate_limit_policy.hpp"
 #include "policies/request_id/request_id_policy.hpp"
+#include "policies/webhook/config.hpp"
+#include "policies/webhook/webhook_policy.hpp"
 
 namespace rampart::policies {
 
 using Scope = PolicyType::Scope;
 
 const std::vector<PolicyType>& registry() {
-  // SPEC §3's order. The route stage still to come goes where its step is: webhook after
-  // cors (each in src/policies/<name>/, one entry
+  // SPEC §3's order (each in src/policies/<name>/, one entry
   // here). headers comes last among the route stages: auth must see the client's Authorization, not
   // one a route sets for its upstream.
   static const std::vector<PolicyType> types = {
@@ -49,6 +50,21 @@ const std::vector<PolicyType>& registry() {
          return std::make_unique<CorsPolicy>(static_cast<const CorsSettings&>(*settings));
        },
        {kCorsKey, read_cors}},
+      {"webhook",
+       Scope::route,
+       {kWebhookKey, read_webhook},
+       [](const config::Config&, const config::RouteConfig* route,
+          const Services& services) -> std::unique_ptr<Policy> {
+         const auto* settings = route->setting(kWebhookKey);
+         if (!settings) {
+           return nullptr;
+         }
+         if (!services.replays) {
+           throw std::logic_error("a webhook route needs the store's replay marks");
+         }
+         return std::make_unique<WebhookPolicy>(static_cast<const WebhookSettings&>(*settings),
+                                                services.replays);
+       }},
       {"auth",
        Scope::route,
        {},

@@ -12,6 +12,7 @@
 #include "limits/redis_limiter.hpp"
 #include "policies/auth/key_directory.hpp"
 #include "policies/jwt/jwks_source.hpp"
+#include "policies/webhook/replay_marks.hpp"
 #include "policies/policy.hpp"
 
 namespace rampart::policies {
@@ -26,6 +27,8 @@ struct Services {
   std::shared_ptr<limits::LocalLimiter> limiter = nullptr;
   /// The Redis shared by the instances (`redis:`); null without one.
   std::shared_ptr<limits::RedisBackend> redis = nullptr;
+  /// The store's webhook replay marks; null where there is no store.
+  std::shared_ptr<ReplayMarks> replays = nullptr;
 };
 
 /// One kind of policy, as the pipeline builder knows it.

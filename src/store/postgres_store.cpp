@@ -234,6 +234,25 @@ class PostgresStore final : public Store {
     });
   }
 
+  bool mark_replay(std::string_view scheme, std::string_view signature, std::int64_t expires,
+                   std::int64_t now) override {
+    return db_.guarded("marking a webhook signature", [&] {
+      auto result = db_.run(
+          "INSERT INTO webhook_replays (scheme, signature, expires) VALUES ($1, $2, $3) "
+          "ON CONFLICT (scheme, signature) DO UPDATE SET expires = EXCLUDED.expires "
+          "WHERE webhook_replays.expires <= $4",
+          {text(scheme), text(signature), integer(expires), integer(now)});
+      return changed_one(result);
+    });
+  }
+
+  void purge_replays(std::int64_t now) override {
+    db_.guarded("purging webhook marks", [&] {
+      db_.run("DELETE FROM webhook_replays WHERE expires <= $1", {integer(now)});
+      return true;
+    });
+  }
+
   bool ping() override {
     try {
       db_.reading("ping", [&] { db_.run("SELECT 1", {}); });

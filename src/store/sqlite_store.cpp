@@ -315,6 +315,28 @@ bool SqliteStore::remove_user(std::string_view name) {
   });
 }
 
+bool SqliteStore::mark_replay(std::string_view scheme, std::string_view signature,
+                              std::int64_t expires, std::int64_t now) {
+  return guarded(display_, "marking a webhook signature", [&] {
+    // One statement: an upsert that only takes over an expired mark, so changes() says
+    // whether this call was first.
+    Statement mark(db_,
+                   "INSERT INTO webhook_replays (scheme, signature, expires) VALUES (?, ?, ?) "
+                   "ON CONFLICT (scheme, signature) DO UPDATE SET expires = excluded.expires "
+                   "WHERE webhook_replays.expires <= ?");
+    mark.text(1, scheme).text(2, signature).integer(3, expires).integer(4, now).step();
+    return sqlite3_changes(db_) == 1;
+  });
+}
+
+void SqliteStore::purge_replays(std::int64_t now) {
+  guarded(display_, "purging webhook marks", [&] {
+    Statement purge(db_, "DELETE FROM webhook_replays WHERE expires <= ?");
+    purge.integer(1, now).step();
+    return true;
+  });
+}
+
 bool SqliteStore::ping() {
   try {
     // Reads the schema page, so a file that went bad since opening is noticed.

@@ -41,6 +41,9 @@ class SqliteStore final : public Store {
   std::optional<AdminUser> find_user(std::string_view name) override;
   bool remove_user(std::string_view name) override;
 
+  bool mark_replay(std::string_view scheme, std::string_view signature, std::int64_t expires,
+                   std::int64_t now) override;
+  void purge_replays(std::int64_t now) override;
   bool ping() override;
   void backup(const std::string& path) override;
   void restore(const std::string& path) override;

@@ -79,6 +79,14 @@ class Store {
   /// False when there is no such user.
   virtual bool remove_user(std::string_view name) = 0;
 
+  /// Records that `signature` (under `scheme`) was seen, until `expires` (unix seconds). True
+  /// when it is new, or its earlier mark expired before `now`; false for a replay. Atomic
+  /// across connections and instances: of two concurrent calls with one signature, one wins.
+  virtual bool mark_replay(std::string_view scheme, std::string_view signature,
+                           std::int64_t expires, std::int64_t now) = 0;
+  /// Deletes the marks that expired before `now`.
+  virtual void purge_replays(std::int64_t now) = 0;
+
   /// A cheap round trip, for /health/ready.
   virtual bool ping() = 0;
 

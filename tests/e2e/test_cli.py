@@ -169,15 +169,15 @@ class CliTest(E2ETest):
                         "max_header_bytes")
 
     def test_unbuilt_protections_are_refused(self):
-        # Webhooks are not built yet: a route's webhook: must be refused, not served unsigned
+        # JSON Schema is not built yet: body.schema must be refused, not served unchecked
         text = self.good().replace("    upstream: app\n",
-                                   "    upstream: app\n    webhook: {scheme: stripe}\n", 1)
-        self.assertIn("webhook: {scheme: stripe}", text)
-        path = self.write("webhook.yaml", text)
+                                   "    upstream: app\n    body: {schema: s.json}\n", 1)
+        self.assertIn("body: {schema: s.json}", text)
+        path = self.write("schema.yaml", text)
         p = self.run_cli("check", "-c", path)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
-        self.assertIn("webhook.yaml:", p.stderr)
-        self.assertIn(".webhook: webhook is not supported yet", p.stderr)
+        self.assertIn("schema.yaml:", p.stderr)
+        self.assertIn(".body.schema: schema is not supported yet", p.stderr)
 
     def test_control_bytes_in_keys_are_escaped(self):
         # An unknown key with raw ESC and BEL (an OSC that retitles the terminal), and one

@@ -331,12 +331,28 @@ TYPED_TEST_P(StoreContract, AnswersAPing) {
   EXPECT_TRUE(this->migrated().ping());
 }
 
+TYPED_TEST_P(StoreContract, MarksAWebhookSignatureOnceUntilItExpires) {
+  auto& store = this->migrated();
+  EXPECT_TRUE(store.mark_replay("stripe", "sig-1", 1'000'300, 1'000'000));
+  EXPECT_FALSE(store.mark_replay("stripe", "sig-1", 1'000'400, 1'000'100));  // a replay
+  EXPECT_FALSE(this->open_again()->mark_replay("stripe", "sig-1", 1'000'400, 1'000'100));
+  EXPECT_TRUE(store.mark_replay("github", "sig-1", 1'000'300, 1'000'000));  // another scheme
+  EXPECT_TRUE(store.mark_replay("stripe", "sig-2", 1'000'300, 1'000'000));
+  // Once its mark expired, the same signature is new again (and marked anew).
+  EXPECT_TRUE(store.mark_replay("stripe", "sig-1", 1'000'700, 1'000'300));
+  EXPECT_FALSE(store.mark_replay("stripe", "sig-1", 1'000'800, 1'000'500));
+  store.purge_replays(1'000'301);  // sig-2 and github's go; stripe sig-1 (1'000'700) stays
+  EXPECT_FALSE(store.mark_replay("stripe", "sig-1", 1'000'800, 1'000'500));
+  EXPECT_TRUE(store.mark_replay("stripe", "sig-2", 1'000'800, 1'000'302));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, MigratesFromZeroAndAgainChangesNothing,
                             RefusesASchemaNewerThanItKnows, InsertsListsAndFindsKeys,
                             RevokesAKeyOnce, RefusesADuplicateKeyId, KeepsOptionalTimesAsGiven,
                             StoresHostileTextVerbatim,
                             RecordsLastUsedInABatchWithoutChangingTheVersion, LastUsedNeverGoesBack,
                             ChangeVersionMovesOnEveryKeyAndUserWrite, AddsListsFindsAndRemovesUsers,
-                            RefusesADuplicateUser, AnswersAPing);
+                            RefusesADuplicateUser, AnswersAPing,
+                            MarksAWebhookSignatureOnceUntilItExpires);
 
 }  // namespace rampart::store
