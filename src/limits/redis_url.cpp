@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "http/hex.hpp"
+
 namespace rampart::limits {
 
 namespace {
@@ -12,19 +14,6 @@ namespace {
 constexpr std::string_view kScheme = "redis://";
 constexpr std::string_view kForm = "redis://[[user]:password@]host[:port][/db]";
 constexpr int kMaxDb = 15;  // Redis' default `databases 16`
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 bool percent_decode(std::string_view in, std::string& out) {
   out.clear();
@@ -36,8 +25,8 @@ bool percent_decode(std::string_view in, std::string& out) {
     if (i + 2 >= in.size()) {
       return false;
     }
-    int high = hex_value(in[i + 1]);
-    int low = hex_value(in[i + 2]);
+    int high = http::hex_digit_value(in[i + 1]);
+    int low = http::hex_digit_value(in[i + 2]);
     if (high < 0 || low < 0) {
       return false;
     }

@@ -193,6 +193,21 @@ class RateLimitTest(SharedRampart):
         self.assertGreaterEqual(passed, 280)
 
 
+class UntrustedForwardedForTest(E2ETest):
+    """Without trusted_proxies a client's X-Forwarded-For is not believed: changing it does
+    not make a new identity (a limit a spoofed header could escape would be no limit)."""
+
+    def test_a_spoofed_forwarded_for_is_ignored(self):
+        up = self.start_upstream()
+        rp = self.start_rampart(limited_config(up.port))  # no trusted_proxies
+        statuses = [request(rp.port, "GET", "/echo/by-ip",
+                            headers={"X-Forwarded-For": "198.51.100.%d" % i})[0]
+                    for i in range(4)]
+        self.assertEqual(statuses, [200, 200, 429, 429])
+        line = rp.wait_log(lambda l: l.get("route") == "by-ip" and l.get("status") == 429)
+        self.assertEqual(line["identity"], "ip:127.0.0.1")
+
+
 class RateLimitConfigTest(unittest.TestCase):
 
     def check(self, mutate):

@@ -6,6 +6,8 @@
 
 #include <charconv>
 
+#include "http/hex.hpp"
+
 namespace rampart::policies {
 
 namespace {
@@ -15,22 +17,10 @@ std::optional<std::string> from_hex(std::string_view hex) {
   if (hex.empty() || hex.size() % 2 != 0) {
     return std::nullopt;
   }
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
-  };
   std::string out(hex.size() / 2, '\0');
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = nibble(hex[2 * i]);
-    const int lo = nibble(hex[2 * i + 1]);
+    const int hi = http::hex_digit_value(hex[2 * i]);
+    const int lo = http::hex_digit_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       return std::nullopt;
     }
