@@ -12,8 +12,8 @@
 #include "limits/redis_limiter.hpp"
 #include "policies/auth/key_directory.hpp"
 #include "policies/jwt/jwks_source.hpp"
-#include "policies/webhook/replay_marks.hpp"
 #include "policies/policy.hpp"
+#include "policies/webhook/replay_marks.hpp"
 
 namespace rampart::policies {
 

@@ -149,9 +149,9 @@ TEST(JwtClaims, TierClaimNamespacedAtTopLevel) {
   issuer.tier_claim_name = "https://example.com/plan";
   issuer.tier_claim = {"https://example", "com/plan"};
   AcceptedClaims out;
-  ASSERT_EQ(check_claims(boost::json::parse(claims_json({{"https://example.com/plan", "team"}}))
-                             .as_object(),
-                         issuer, kNow, out),
+  ASSERT_EQ(check_claims(
+                boost::json::parse(claims_json({{"https://example.com/plan", "team"}})).as_object(),
+                issuer, kNow, out),
             "");
   EXPECT_EQ(out.tier, "team");
   issuer.tier_claim_name = "plan";  // a plain name
