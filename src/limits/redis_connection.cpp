@@ -189,6 +189,9 @@ struct RedisConnection::State : std::enable_shared_from_this<State> {
   /// Ends a waiting eval when its caller's cancellation slot fires. Its command stays in the
   /// FIFO without a waiter, and the reply is skipped when it comes.
   struct CancelWaiter {
+    // A constructor, not aggregate initialisation: slot.emplace() constructs with parentheses,
+    // which clang 14 (the fuzz build) does not accept for an aggregate.
+    explicit CancelWaiter(Waiter* w) : waiter(w) {}
     Waiter* waiter;
     void operator()(asio::cancellation_type type) const {
       if ((type & asio::cancellation_type::terminal) != asio::cancellation_type::none &&
