@@ -1,12 +1,13 @@
 #pragma once
 // The Redis backend of the rate limits (issue 11): the same sliding-window counter as
 // sliding_window.hpp, computed by one Lua script per decision so that every instance sharing
-// the Redis counts the same requests. One hash per identity and policy, hash-tagged whole
-// ("rampart:rl:{<policy>|<identity>}") so the script touches one Cluster slot, with an expiry
+// the Redis counts the same requests. One string per identity and policy, hash-tagged whole
+// ("rampart:rl2:{<policy>|<identity>}") so the script touches one Cluster slot, with an expiry
 // set inside the script. Each worker has its own pipelined connection (RedisConnection); when
 // Redis cannot answer, the caller decides with the local table instead.
 
 #include <atomic>
+#include <boost/container/static_vector.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,14 +21,17 @@
 
 namespace rampart::limits {
 
-/// The script: KEYS[1] the identity's hash; ARGV now_ms, n, then limit and period_ms for each
+/// The script: KEYS[1] the identity's windows; ARGV now_ms, n, then limit and period_ms for each
 /// rate. Returns {allowed, start_1, previous_1, current_1, ..., start_n, previous_n,
 /// current_n}: the windows after the decision, from which peek() gives the numbers.
 const RedisScript& sliding_window_script();
 
 std::string redis_key(std::string_view policy, std::string_view identity);
+/// The script's ARGV: now_ms, n, then limit and period_ms per rate. In place, short strings
+/// each: no allocation per decision.
+using ScriptArgs = boost::container::static_vector<std::string, 2 + 2 * kMaxRatesPerPolicy>;
 /// The script's ARGV for `rates` at `now_ms`.
-std::vector<std::string> script_args(std::span<const Rate> rates, std::int64_t now_ms);
+ScriptArgs script_args(std::span<const Rate> rates, std::int64_t now_ms);
 /// The decision a script reply stands for; nullopt when the reply is not one (an error, a
 /// timeout, a reply of the wrong shape: then the caller decides locally).
 std::optional<LimitDecision> decision_from_reply(const RedisReply& reply,
