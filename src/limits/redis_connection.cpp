@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
+#include <charconv>
 #include <new>
 #include <optional>
 #include <string_view>

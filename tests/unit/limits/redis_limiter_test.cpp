@@ -71,8 +71,8 @@ TEST(RedisSlidingWindow, AgreesWithTheLocalTableOnEveryDecision) {
       {rate(5, 1s)},
       {rate(10, 60s)},
       {rate(3, 2s), rate(7, 10s)},
-      {rate(1, 1s), rate(2, 3s), rate(3, 5s), rate(4, 7s), rate(5, 11s), rate(6, 13s),
-       rate(7, 17s), rate(8, 19s)},
+      {rate(1, 1s), rate(2, 3s), rate(3, 5s), rate(4, 7s), rate(5, 11s), rate(6, 13s), rate(7, 17s),
+       rate(8, 19s)},
   };
   std::mt19937_64 random(20261130);
   int decisions = 0;
