@@ -568,6 +568,8 @@ void RedisConnection::close() { state_->close(); }
 bool RedisConnection::ready() const { return state_->phase == State::Phase::up; }
 std::uint64_t RedisConnection::round_trips() const { return state_->round_trips; }
 std::uint64_t RedisConnection::failures() const { return state_->failures; }
+const std::string& RedisConnection::host() const { return state_->url.host; }
+std::uint16_t RedisConnection::port() const { return state_->url.port; }
 const std::string& RedisConnection::last_error() const { return state_->last_error; }
 const std::string& RedisConnection::display() const { return state_->url.display; }
 

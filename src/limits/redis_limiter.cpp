@@ -139,14 +139,34 @@ RedisBackend::RedisBackend(RedisUrl url) : url_(std::move(url)) {}
 
 RedisBackend::~RedisBackend() { stop(); }
 
-RedisConnection& RedisBackend::connection(net::asio::io_context& io) {
+RedisRouter& RedisBackend::router(net::asio::io_context& io) {
   std::lock_guard lock(mutex_);
-  for (auto& [owner, conn] : connections_) {
+  for (auto& [owner, router] : routers_) {
     if (owner == &io) {
-      return *conn;
+      return *router;
     }
   }
-  auto conn = std::make_unique<RedisConnection>(io, url_, kConnectTimeout, kCommandTimeout);
+  auto& seed = add_connection(io, url_);
+  routers_.emplace_back(&io, std::make_unique<RedisRouter>(*this, io, seed));
+  return *routers_.back().second;
+}
+
+RedisConnection& RedisBackend::node(net::asio::io_context& io, const std::string& host,
+                                    std::uint16_t port) {
+  RedisUrl url = url_;
+  url.host = host;
+  url.port = port;
+  url.db = 0;  // a Cluster has no other
+  const bool v6 = host.find(':') != std::string::npos;
+  url.display = "redis://" + std::string(url.password.empty() ? "" : ":***@") +
+                (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  std::lock_guard lock(mutex_);
+  return add_connection(io, std::move(url));
+}
+
+RedisConnection& RedisBackend::add_connection(net::asio::io_context& io, RedisUrl url) {
+  auto conn =
+      std::make_unique<RedisConnection>(io, std::move(url), kConnectTimeout, kCommandTimeout);
   conn->on_state_change = [this](bool up) { state_changed(up); };
   down_.fetch_add(1);
   connections_.emplace_back(&io, std::move(conn));
@@ -195,6 +215,7 @@ void RedisBackend::stop() {
     conn->on_state_change = nullptr;
     conn->close();
   }
+  routers_.clear();  // they refer to connections_
   connections_.clear();
 }
 

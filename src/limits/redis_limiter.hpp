@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "limits/local_limiter.hpp"
+#include "limits/redis_cluster.hpp"
 #include "limits/redis_connection.hpp"
 
 namespace rampart::limits {
@@ -50,8 +51,11 @@ class RedisBackend {
   ~RedisBackend();
 
   const RedisUrl& url() const { return url_; }
-  /// The calling worker's connection (made now on its first call, on `io`).
-  RedisConnection& connection(net::asio::io_context& io);
+  /// The calling worker's way to Redis (made now on its first call, on `io`).
+  RedisRouter& router(net::asio::io_context& io);
+  /// A connection of the calling worker to another node of a Cluster (db 0, the URL's user
+  /// and password); for RedisRouter.
+  RedisConnection& node(net::asio::io_context& io, const std::string& host, std::uint16_t port);
   /// Every worker's connection is up. For /health/ready (`"redis"`).
   bool healthy() const;
   /// Closes every connection: call once the workers are joined, before they are destroyed.
@@ -62,10 +66,12 @@ class RedisBackend {
 
  private:
   void state_changed(bool up);
+  RedisConnection& add_connection(net::asio::io_context& io, RedisUrl url);
 
   RedisUrl url_;
   mutable std::mutex mutex_;
   std::vector<std::pair<net::asio::io_context*, std::unique_ptr<RedisConnection>>> connections_;
+  std::vector<std::pair<net::asio::io_context*, std::unique_ptr<RedisRouter>>> routers_;
   std::atomic<int> down_{0};  ///< connections not ready
   std::atomic<bool> logged_healthy_{true};
 };

@@ -42,7 +42,7 @@ std::unique_ptr<PolicySlot> RateLimitPolicy::make_slot(net::WorkerContext& worke
     slot->decided_redis = decision_counter(worker.metrics, "redis");
     slot->decided_fallback = decision_counter(worker.metrics, "local_fallback");
     worker.metrics.declare(kRedisErrors);
-    slot->redis = &redis_->connection(worker.io);
+    slot->redis = &redis_->router(worker.io);
     // Its reconnect and deadline timers would keep the worker's event loop alive at exit.
     worker.at_stop([redis = slot->redis] { redis->close(); });
   }
@@ -82,7 +82,7 @@ Verdict RateLimitPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_b
     return decide_locally(exchange, *slot.decided_local);
   }
   if (!slot.redis->ready()) {
-    redis_->note_fallback(*slot.redis);
+    redis_->note_fallback(slot.redis->seed());
     return decide_locally(exchange, *slot.decided_fallback);
   }
   return Verdict::pending;
@@ -108,7 +108,7 @@ net::Task<Verdict> RateLimitPolicy::wait(http::Exchange& exchange, PolicySlot* s
                                    : reply.kind == Kind::error       ? "error"
                                                                      : "bad_reply"};
   slot.metrics->add(kRedisErrors, kind);
-  redis_->note_fallback(*slot.redis);
+  redis_->note_fallback(slot.redis->seed());
   co_return decide_locally(exchange, *slot.decided_fallback);
 }
 

@@ -37,7 +37,7 @@ inline const observe::CounterFamily kRedisErrors{
 
 /// A worker's way to Redis, when there is one.
 struct RateLimitSlot final : PolicySlot {
-  limits::RedisConnection* redis = nullptr;
+  limits::RedisRouter* redis = nullptr;
   observe::WorkerMetrics* metrics = nullptr;
   /// rampart_rate_limit_decisions_total{backend}, counted on every request of the route.
   std::uint64_t* decided_local = nullptr;
