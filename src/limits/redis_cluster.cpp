@@ -103,8 +103,8 @@ RedisConnection* RedisRouter::node(const std::string& host, std::uint16_t port) 
 }
 
 net::Task<RedisReply> RedisRouter::eval(const RedisScript& script,
-                                        std::span<const std::string> keys,
-                                        std::span<const std::string> args) {
+                                        std::span<const std::string_view> keys,
+                                        std::span<const std::string_view> args) {
   const auto slot = keys.empty() ? std::uint16_t{0} : key_slot(keys.front());
   const auto owner = owner_[slot];
   RedisConnection* conn = owner == 0 ? &seed_ : nodes_[owner - 1];

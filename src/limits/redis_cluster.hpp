@@ -50,8 +50,8 @@ class RedisRouter {
   /// EVALSHA on the node that owns keys[0]'s slot. A MOVED answer is followed once, to a
   /// node that is connected already; otherwise the call ends `unavailable` (the caller
   /// decides locally) while that node's connection comes up. `keys` and `args` as eval's.
-  net::Task<RedisReply> eval(const RedisScript& script, std::span<const std::string> keys,
-                             std::span<const std::string> args);
+  net::Task<RedisReply> eval(const RedisScript& script, std::span<const std::string_view> keys,
+                             std::span<const std::string_view> args);
 
   /// Closes every connection (the seed too): the worker is stopping.
   void close();

@@ -574,8 +574,8 @@ const std::string& RedisConnection::last_error() const { return state_->last_err
 const std::string& RedisConnection::display() const { return state_->url.display; }
 
 net::Task<RedisReply> RedisConnection::eval(const RedisScript& script,
-                                            std::span<const std::string> keys,
-                                            std::span<const std::string> args) {
+                                            std::span<const std::string_view> keys,
+                                            std::span<const std::string_view> args) {
   const std::shared_ptr<State> state = state_;  // *this may be destroyed while this waits
   for (const bool with_source : {false, true}) {
     if (state->phase != State::Phase::up) {

@@ -97,8 +97,8 @@ class RedisConnection {
   /// A terminal cancellation of the calling coroutine (the route's policy deadline) ends it
   /// at once with `timeout` ("cancelled"); its reply is skipped when it comes. `script`,
   /// `keys` and `args` must outlive the call (they do in `co_await conn.eval(...)`).
-  net::Task<RedisReply> eval(const RedisScript& script, std::span<const std::string> keys,
-                             std::span<const std::string> args);
+  net::Task<RedisReply> eval(const RedisScript& script, std::span<const std::string_view> keys,
+                             std::span<const std::string_view> args);
 
   /// Stops for good: pending commands end with `unavailable`, no reconnection.
   void close();

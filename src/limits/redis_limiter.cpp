@@ -1,6 +1,7 @@
 #include "limits/redis_limiter.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "observe/log.hpp"
 
@@ -85,16 +86,20 @@ std::string redis_key(std::string_view policy, std::string_view identity) {
   return key;
 }
 
-ScriptArgs script_args(std::span<const Rate> rates, std::int64_t now_ms) {
+ScriptArgs::ScriptArgs(std::span<const Rate> rates, std::int64_t now_ms) {
   const std::size_t n = std::min(rates.size(), kMaxRatesPerPolicy);
-  ScriptArgs args;
-  args.push_back(std::to_string(now_ms));
-  args.push_back(std::to_string(n));
+  add(now_ms);
+  add(static_cast<std::int64_t>(n));
   for (std::size_t i = 0; i < n; ++i) {
-    args.push_back(std::to_string(rates[i].limit));
-    args.push_back(std::to_string(rates[i].period.count() * 1000));
+    add(static_cast<std::int64_t>(rates[i].limit));
+    add(rates[i].period.count() * 1000);
   }
-  return args;
+}
+
+void ScriptArgs::add(std::int64_t value) {
+  char* text = text_[words_.size()];
+  auto end = std::to_chars(text, text + sizeof text_[0], value).ptr;
+  words_.emplace_back(text, static_cast<std::size_t>(end - text));
 }
 
 std::optional<LimitDecision> decision_from_reply(const RedisReply& reply,

@@ -28,11 +28,22 @@ namespace rampart::limits {
 const RedisScript& sliding_window_script();
 
 std::string redis_key(std::string_view policy, std::string_view identity);
-/// The script's ARGV: now_ms, n, then limit and period_ms per rate. In place, short strings
-/// each: no allocation per decision.
-using ScriptArgs = boost::container::static_vector<std::string, 2 + 2 * kMaxRatesPerPolicy>;
-/// The script's ARGV for `rates` at `now_ms`.
-ScriptArgs script_args(std::span<const Rate> rates, std::int64_t now_ms);
+/// The script's ARGV for `rates` at `now_ms`: now_ms, n, then limit and period_ms per rate,
+/// formatted into the object itself (no allocation per decision). Views into itself: neither
+/// copied nor moved; keep it where the eval's coroutine frame keeps it.
+class ScriptArgs {
+ public:
+  ScriptArgs(std::span<const Rate> rates, std::int64_t now_ms);
+  ScriptArgs(const ScriptArgs&) = delete;
+  ScriptArgs& operator=(const ScriptArgs&) = delete;
+  std::span<const std::string_view> words() const { return {words_.data(), words_.size()}; }
+
+ private:
+  static constexpr std::size_t kWords = 2 + 2 * kMaxRatesPerPolicy;
+  void add(std::int64_t value);
+  char text_[kWords][24];
+  boost::container::static_vector<std::string_view, kWords> words_;
+};
 /// The decision a script reply stands for; nullopt when the reply is not one (an error, a
 /// timeout, a reply of the wrong shape: then the caller decides locally).
 std::optional<LimitDecision> decision_from_reply(const RedisReply& reply,

@@ -92,10 +92,11 @@ net::Task<Verdict> RateLimitPolicy::wait(http::Exchange& exchange, PolicySlot* s
   auto& slot = *static_cast<RateLimitSlot*>(slot_base);
   const auto& rates = policy_.rates_for(exchange.tier);
   const auto now = now_ms();
-  const std::array<std::string, 1> keys{limits::redis_key(key_, exchange.identity)};
-  const auto args = limits::script_args(rates, now);
+  const std::string key = limits::redis_key(key_, exchange.identity);
+  const std::array<std::string_view, 1> keys{key};
+  const limits::ScriptArgs args(rates, now);
   const auto sent = std::chrono::steady_clock::now();
-  const auto reply = co_await slot.redis->eval(limits::sliding_window_script(), keys, args);
+  const auto reply = co_await slot.redis->eval(limits::sliding_window_script(), keys, args.words());
   if (auto decision = limits::decision_from_reply(reply, rates, now)) {
     slot.metrics->redis_round_trip.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count());

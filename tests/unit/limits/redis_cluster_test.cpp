@@ -124,9 +124,9 @@ TEST(RedisCluster, DecisionsReachTheNodeThatOwnsTheirSlot) {
     asio::co_spawn(
         io,
         [&]() -> net::Task<void> {
-          const std::array<std::string, 1> keys{key};
-          const auto args = script_args(rates, 1'700'000'000'000);
-          reply = co_await router.eval(sliding_window_script(), keys, args);
+          const std::array<std::string_view, 1> keys{key};
+          const ScriptArgs args(rates, 1'700'000'000'000);
+          reply = co_await router.eval(sliding_window_script(), keys, args.words());
         },
         asio::detached);
     EXPECT_TRUE(run_until(io, 3s, [&] { return reply.has_value(); }));

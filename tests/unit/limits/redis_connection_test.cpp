@@ -185,7 +185,9 @@ void start(asio::io_context& io, RedisConnection& c, const RedisScript& script,
   asio::co_spawn(
       io,
       [&c, &script, &call, args = std::move(args), keys = std::move(keys)]() -> net::Task<void> {
-        call.reply = co_await c.eval(script, keys, args);
+        const std::vector<std::string_view> key_views(keys.begin(), keys.end());
+        const std::vector<std::string_view> arg_views(args.begin(), args.end());
+        call.reply = co_await c.eval(script, key_views, arg_views);
         call.done = true;
         call.ended = Clock::now();
       },

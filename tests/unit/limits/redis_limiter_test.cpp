@@ -29,9 +29,9 @@ std::optional<LimitDecision> decide(asio::io_context& io, RedisConnection& c,
   asio::co_spawn(
       io,
       [&]() -> net::Task<void> {
-        const std::array<std::string, 1> keys{key};
-        const auto args = script_args(rates, now);
-        reply = co_await c.eval(sliding_window_script(), keys, args);
+        const std::array<std::string_view, 1> keys{key};
+        const ScriptArgs args(rates, now);
+        reply = co_await c.eval(sliding_window_script(), keys, args.words());
       },
       asio::detached);
   EXPECT_TRUE(run_until(io, 3s, [&] { return reply.has_value(); }));
@@ -129,7 +129,7 @@ TEST(RedisSlidingWindow, TheKeyExpiresTwoLongestPeriodsAfterItsWindowStarts) {
   asio::co_spawn(
       io,
       [&]() -> net::Task<void> {
-        const std::array<std::string, 1> keys{key};
+        const std::array<std::string_view, 1> keys{key};
         pttl = co_await c.eval(ask, keys, {});
         done = true;
       },
