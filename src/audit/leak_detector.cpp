@@ -29,11 +29,14 @@ constexpr std::array<Pattern, 5> kPatterns = {{
      R"(\.(?:py|rb|js|mjs|ts|php|java|go|cs|pl|ex|exs)\b|)"
      R"([A-Za-z]:\\(?:[\w. -]+\\)+[\w. -]+\.\w+|site-packages/|node_modules/|dist-packages/))"},
     {LeakKind::sql,
-     R"((?i)(SQLSTATE|syntax error at or near|You have an error in your SQL syntax|)"
+     // Driver messages in any case; statements only in upper case, so that English prose
+     // ("select one item from the list") is not taken for SQL.
+     R"(((?i:SQLSTATE|syntax error at or near|You have an error in your SQL syntax|)"
      R"(sqlite3?\.(?:Operational|Integrity|Programming)Error|psycopg2?\.|)"
      R"(\bORA-\d{5}\b|no such table:|relation "[^"]+" does not exist|)"
-     R"(sqlalchemy\.exc|\bSELECT\s+[\w*,\s."]+\s+FROM\s+\w+|\bINSERT\s+INTO\s+\w+|)"
-     R"(\bUPDATE\s+\w+\s+SET\s|\bDELETE\s+FROM\s+\w+|unterminated quoted string))"},
+     R"(sqlalchemy\.exc|unterminated quoted string)|)"
+     R"(\bSELECT\s+[\w*,\s."]+\s+FROM\s+\w+|\bINSERT\s+INTO\s+\w+|)"
+     R"(\bUPDATE\s+\w+\s+SET\s|\bDELETE\s+FROM\s+\w+))"},
     {LeakKind::framework,
      R"((Werkzeug|Django|\bFlask\b|FastAPI|Starlette|uvicorn|gunicorn|pydantic|)"
      R"(Express\b|Ruby on Rails|ActionController|ActiveRecord|Laravel|Symfony|)"

@@ -25,11 +25,18 @@ bool has_digit(const std::string& text) {
 void probe_security_headers(ProbeSession& session, const Baseline& baseline,
                             std::vector<Check>& out) {
   const auto& response = baseline.response;
+  bool https = session.target().https();
+  if (!https) {
+    add_not_applicable(out, "SEC-HEADER-HSTS", "HSTS applies to https:// targets only");
+  }
   if (!response || !response->answered()) {
     std::string why = why_no_answer(response, session);
-    for (const char* id : {"SEC-HEADER-NOSNIFF", "SEC-HEADER-FRAME", "SEC-HEADER-REFERRER",
-                           "SEC-HEADER-HSTS", "SEC-VERSION-DISCLOSURE"}) {
+    for (const char* id :
+         {"SEC-HEADER-NOSNIFF", "SEC-HEADER-FRAME", "SEC-HEADER-REFERRER", "SEC-VERSION-DISCLOSURE"}) {
       add_undecided(out, id, why);
+    }
+    if (https) {
+      add_undecided(out, "SEC-HEADER-HSTS", why);
     }
     return;
   }
@@ -53,11 +60,9 @@ void probe_security_headers(ProbeSession& session, const Baseline& baseline,
   } else {
     add_fail(out, "SEC-HEADER-REFERRER", "no Referrer-Policy", evidence);
   }
-  if (!session.target().https()) {
-    add_not_applicable(out, "SEC-HEADER-HSTS", "HSTS applies to https:// targets only");
-  } else if (response->header("Strict-Transport-Security")) {
+  if (https && response->header("Strict-Transport-Security")) {
     add_pass(out, "SEC-HEADER-HSTS", "Strict-Transport-Security is set");
-  } else {
+  } else if (https) {
     add_fail(out, "SEC-HEADER-HSTS", "no Strict-Transport-Security over https", evidence);
   }
   const std::string* server = response->header("Server");

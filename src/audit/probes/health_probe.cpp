@@ -118,7 +118,10 @@ void probe_health(ProbeSession& session, const AuditOptions& options, std::vecto
     slow = slow ? slow : (a.response->elapsed > kFastEnough ? &a : nullptr);
     ready = ready ? ready : (a.role == Role::readiness ? &a : nullptr);
   }
-  if (!any_present) {
+  if (!std::any_of(answers.begin(), answers.end(), answered)) {
+    add_undecided(out, "REL-HEALTH-NOT-JSON", answers.front().why);
+    add_undecided(out, "REL-HEALTH-SLOW", answers.front().why);
+  } else if (!any_present) {
     add_not_applicable(out, "REL-HEALTH-NOT-JSON", "no health endpoint answers");
     add_not_applicable(out, "REL-HEALTH-SLOW", "no health endpoint answers");
   } else {
