@@ -17,7 +17,7 @@ Usage: python3 audit_backends.py PORT [--flag ...]
   --health json|text|none|slow
   --ready-down              /health/ready answers 503 not_ready (a dependency is down)
   --metrics                 /metrics serves Prometheus text
-  --request-id              X-Request-ID is echoed or made
+  --request-id / --no-request-id   X-Request-ID is echoed or made
   --slow-seconds S          /slow sleeps S seconds (default 30)
   --mode silent|reset       silent: accept and never answer; reset: accept and RST at once
 """
@@ -61,7 +61,8 @@ def parse_args(argv):
     p.add_argument("--health")
     p.add_argument("--ready-down", action="store_true")
     p.add_argument("--metrics", action="store_true", default=None)
-    p.add_argument("--request-id", action="store_true", default=None)
+    p.add_argument("--request-id", dest="request_id", action="store_true", default=None)
+    p.add_argument("--no-request-id", dest="request_id", action="store_false")
     p.add_argument("--slow-seconds", type=float, default=30.0)
     p.add_argument("--mode")
     a = p.parse_args(argv)
