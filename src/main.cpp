@@ -84,8 +84,10 @@ int main(int argc, char** argv) {
   audit->add_option("--rate", audit_args.rate, "at most this many requests per second");
   audit->add_option("--timeout", audit_args.timeout, "time budget of the whole audit")
       ->capture_default_str();
-  audit->add_option("--health", audit_args.health, "health paths (default /health, "
-                                                   "/health/live, /health/ready)")
+  audit
+      ->add_option("--health", audit_args.health,
+                   "health paths (default /health, "
+                   "/health/live, /health/ready)")
       ->allow_extra_args(false);
   audit->add_flag("--expect-unready", audit_args.expect_unready,
                   "a dependency is down: readiness must say so");

@@ -55,8 +55,7 @@ constexpr std::array<CheckInfo, 28> kCatalog = {{
      "Return your own error format; rampart replaces 5xx bodies and refuses bad JSON itself.",
      "routes:\n  - name: api\n    match: {path_prefix: /api/}\n    upstream: app\n"
      "    body: {max_bytes: 1MiB, json: true, schema: schemas/api.json}\n"},
-    {"SEC-LEAK-HOST", C::security, S::medium,
-     "Error bodies carry internal host names or addresses",
+    {"SEC-LEAK-HOST", C::security, S::medium, "Error bodies carry internal host names or addresses",
      "Do not echo upstream or database addresses; rampart replaces 5xx bodies.", kProxyRoute},
     {"SEC-BODY-UNLIMITED", C::security, S::medium, "A 20 MB request body is accepted",
      "Cap bodies per route; rampart answers 413 before reading an oversized body.",
@@ -70,8 +69,7 @@ constexpr std::array<CheckInfo, 28> kCatalog = {{
      "429 answers carry neither `Retry-After` nor `RateLimit-*` headers",
      "Tell clients when to come back; rampart sends both.",
      "rate_limits:\n  public: [\"100/minute\"]\n"},
-    {"SEC-AUTH-MISSING", C::security, S::critical,
-     "A private path answers without credentials",
+    {"SEC-AUTH-MISSING", C::security, S::critical, "A private path answers without credentials",
      "Require authentication on every non-public route (rampart's default).",
      "auth:\n  api_keys: {header: X-API-Key}\nroutes:\n  - name: private\n"
      "    match: {path_prefix: /api/}\n    upstream: app\n    auth: required\n"},

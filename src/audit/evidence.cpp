@@ -30,8 +30,8 @@ std::string printable_excerpt(std::string_view text, std::size_t limit) {
 
 std::string evidence_of(const ProbeRequest& request, const ProbeResponse& response,
                         std::string_view focus) {
-  std::string out = "> " + request.method + " " + printable_excerpt(request.target, 160) +
-                    " HTTP/1.1\n";
+  std::string out =
+      "> " + request.method + " " + printable_excerpt(request.target, 160) + " HTTP/1.1\n";
   for (const auto& [name, value] : request.headers) {
     out += "> " + name + ": " + printable_excerpt(mask_header_value(name, value), 200) + "\n";
   }

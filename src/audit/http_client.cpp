@@ -91,8 +91,8 @@ asio::awaitable<void> write_request(std::shared_ptr<Exchange> ex, const ProbeReq
   std::size_t sent = 0;
   while (sent < request.filler_bytes && !ex->reader_done) {
     std::size_t size = std::min(kPiece.size(), request.filler_bytes - sent);
-    auto [wec, written] = co_await asio::async_write(ex->socket, asio::buffer(kPiece, size),
-                                                     kNoThrow);
+    auto [wec, written] =
+        co_await asio::async_write(ex->socket, asio::buffer(kPiece, size), kNoThrow);
     sent += written;
     if (wec) {
       ex->write_error = wec;
@@ -117,8 +117,7 @@ asio::awaitable<void> read_response(std::shared_ptr<Exchange> ex, bool head_requ
   ex->response.status = head.result_int();
   ex->response.reason = std::string(head.reason());
   for (const auto& field : head) {
-    ex->response.headers.emplace_back(std::string(field.name_string()),
-                                      std::string(field.value()));
+    ex->response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
   std::array<char, 16 * 1024> chunk;
   std::size_t read_total = 0;
@@ -219,10 +218,10 @@ ProbeResponse HttpClient::send(const ProbeRequest& request,
     response.transport = Transport::ok;  // an answer, even if the body was cut short
   } else if (ex->timed_out) {
     response.transport = Transport::timeout;
-    response.error = "no answer within " + std::to_string(std::chrono::duration_cast<
-                                                              std::chrono::milliseconds>(timeout)
-                                                              .count()) +
-                     " ms";
+    response.error =
+        "no answer within " +
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
+        " ms";
   } else {
     const auto& ec = ex->read_error ? ex->read_error : ex->write_error;
     response.transport = classify(ec);

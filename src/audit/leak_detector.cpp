@@ -67,9 +67,8 @@ std::vector<Leak> find_leaks(std::string_view body) {
   const auto& res = compiled();
   for (std::size_t i = 0; i < kPatterns.size(); ++i) {
     re2::StringPiece match;
-    if (res[i]->ok() &&
-        res[i]->Match(re2::StringPiece(body.data(), body.size()), 0, body.size(), RE2::UNANCHORED,
-                      &match, 1)) {
+    if (res[i]->ok() && res[i]->Match(re2::StringPiece(body.data(), body.size()), 0, body.size(),
+                                      RE2::UNANCHORED, &match, 1)) {
       out.push_back(Leak{kPatterns[i].kind, std::string(match.data(), match.size())});
     }
   }

@@ -20,13 +20,13 @@ std::string lower(std::string_view text) {
 
 bool is_secret_header(std::string_view name) {
   std::string n = lower(name);
-  static constexpr std::array<std::string_view, 5> kExact = {
-      "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"};
+  static constexpr std::array<std::string_view, 5> kExact = {"authorization", "proxy-authorization",
+                                                             "cookie", "set-cookie", "x-api-key"};
   if (std::find(kExact.begin(), kExact.end(), n) != kExact.end()) {
     return true;
   }
-  static constexpr std::array<std::string_view, 5> kParts = {"token", "secret", "api-key",
-                                                             "apikey", "signature"};
+  static constexpr std::array<std::string_view, 5> kParts = {"token", "secret", "api-key", "apikey",
+                                                             "signature"};
   return std::any_of(kParts.begin(), kParts.end(),
                      [&](std::string_view p) { return n.find(p) != std::string::npos; });
 }
@@ -55,8 +55,10 @@ std::string mask_secrets(std::string_view text) {
   static const RE2 kBearer(R"((?i)(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,})");
   static const RE2 kJwt(R"(eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)");
   static const RE2 kKeys(R"(\b(rk|sk|pk|rk_live|sk_live|sk_test|whsec)_[A-Za-z0-9_]{8,})");
+  // "password": "x", password=x, "access_token":"x": the name stays, the value goes.
   static const RE2 kFields(
-      R"re((?i)("?(?:password|passwd|secret|token|api_key|apikey|access_token)"?\s*[:=]\s*"?)([^"&,\s}]+))re");
+      R"re((?i)("?(?:password|passwd|secret|token|api_key|apikey|access_token)"?)re"
+      R"re(\s*[:=]\s*"?)([^"&,\s}]+))re");
   RE2::GlobalReplace(&out, kBearer, "\\1 ***");
   RE2::GlobalReplace(&out, kJwt, "***");
   RE2::GlobalReplace(&out, kKeys, "\\1_***");

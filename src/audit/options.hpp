@@ -14,7 +14,7 @@ namespace rampart::audit {
 /// The audit's inputs, checked by the command before an Auditor runs (see docs/audit.md).
 struct AuditOptions {
   Target target;
-  std::vector<std::string> private_paths;  ///< must refuse a request without credentials
+  std::vector<std::string> private_paths;   ///< must refuse a request without credentials
   std::optional<std::string> webhook_path;  ///< must refuse an unsigned event
   std::vector<std::string> health_paths;    ///< empty: /health, /health/live, /health/ready
   bool expect_unready = false;              ///< a dependency is down: readiness must say so

@@ -58,8 +58,8 @@ std::string finding(const Check& check) {
   const auto& info = check_info(check.id);
   std::string sev(to_string(info.severity));
   std::string out = "<details class=\"finding " + sev + "\" id=\"" + escape(check.id) +
-                    "\"><summary><span class=\"sev\">" + sev + "</span> <code>" +
-                    escape(check.id) + "</code> " + escape(info.title) + "</summary>";
+                    "\"><summary><span class=\"sev\">" + sev + "</span> <code>" + escape(check.id) +
+                    "</code> " + escape(info.title) + "</summary>";
   out += "<p>" + escape(check.detail) + "</p>";
   if (!check.evidence.empty()) {
     out += "<h4>Evidence</h4><pre>" + escape(check.evidence) + "</pre>";
@@ -112,9 +112,9 @@ std::string render_html(const Report& report) {
       out += "<section><h3>" + std::string(to_string(c)) + "</h3>\n" + group + "</section>\n";
     }
   }
-  for (auto [outcome, title] : {std::pair{Outcome::undecided, "Undecided (not scored)"},
-                                std::pair{Outcome::pass, "Passed"},
-                                std::pair{Outcome::not_applicable, "Not applicable"}}) {
+  for (auto [outcome, title] :
+       {std::pair{Outcome::undecided, "Undecided (not scored)"}, std::pair{Outcome::pass, "Passed"},
+        std::pair{Outcome::not_applicable, "Not applicable"}}) {
     auto list = checks_with(report, outcome);
     if (list.empty()) {
       continue;

@@ -73,10 +73,9 @@ std::string render_markdown(const Report& report) {
     }
   }
   out += "\n---\n" + std::to_string(report.requests) + " requests (max " +
-         std::to_string(report.max_requests) + ") in " +
-         std::to_string(report.elapsed.count()) + " ms (max " +
-         std::to_string(report.timeout.count()) + " ms); rampart " + report.version + ", " +
-         report.started_at + "\n";
+         std::to_string(report.max_requests) + ") in " + std::to_string(report.elapsed.count()) +
+         " ms (max " + std::to_string(report.timeout.count()) + " ms); rampart " + report.version +
+         ", " + report.started_at + "\n";
   return out;
 }
 

@@ -24,9 +24,7 @@ struct Scores {
   std::optional<int> overall;
   bool capped = false;  ///< the overall score was lowered to kCriticalCap
 
-  const std::optional<int>& of(Category c) const {
-    return by_category[static_cast<int>(c)];
-  }
+  const std::optional<int>& of(Category c) const { return by_category[static_cast<int>(c)]; }
 };
 
 Scores compute_scores(const std::vector<Check>& checks);

@@ -31,8 +31,8 @@ std::optional<ProbeResponse> ProbeSession::send(const ProbeRequest& request, mil
     return std::nullopt;
   }
   if (requests_left() == 0) {
-    why_not_ = "request budget spent (--max-requests " + std::to_string(options_.max_requests) +
-               ")";
+    why_not_ =
+        "request budget spent (--max-requests " + std::to_string(options_.max_requests) + ")";
     return std::nullopt;
   }
   if (options_.rate > 0 && sent_ > 0) {
@@ -50,8 +50,7 @@ std::optional<ProbeResponse> ProbeSession::send(const ProbeRequest& request, mil
   // Under 50 ms left is no time for an honest answer: refuse rather than report a timeout.
   milliseconds left = time_left();
   if (left < milliseconds(50)) {
-    why_not_ = "time budget spent (--timeout " + std::to_string(options_.timeout.count()) +
-               " ms)";
+    why_not_ = "time budget spent (--timeout " + std::to_string(options_.timeout.count()) + " ms)";
     return std::nullopt;
   }
   last_send_ = Clock::now();

@@ -109,8 +109,7 @@ TargetParse parse_target(std::string_view url) {
 }
 
 bool is_probe_path(std::string_view path) {
-  return !path.empty() && path.front() == '/' && !has_forbidden_byte(path) &&
-         path.size() <= 2048;
+  return !path.empty() && path.front() == '/' && !has_forbidden_byte(path) && path.size() <= 2048;
 }
 
 }  // namespace rampart::audit

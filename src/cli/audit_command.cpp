@@ -25,8 +25,9 @@ std::variant<audit::AuditOptions, std::string> check_args(const AuditArgs& args)
     return "bad URL \"" + args.url + "\": " + parsed.error;
   }
   if (parsed.target->https()) {
-    return std::string("https:// targets are not supported yet: audit the service over "
-                       "http:// (docs/audit.md, \"Limits\")");
+    return std::string(
+        "https:// targets are not supported yet: audit the service over "
+        "http:// (docs/audit.md, \"Limits\")");
   }
   options.target = *parsed.target;
   if (args.format != "md" && args.format != "json" && args.format != "html") {

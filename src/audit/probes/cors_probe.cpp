@@ -17,7 +17,8 @@ bool credentials_allowed(const ProbeResponse& r) {
 
 void probe_cors(ProbeSession& session, std::vector<Check>& out) {
   const std::string& path = session.target().path;
-  ProbeRequest preflight{"OPTIONS", path,
+  ProbeRequest preflight{"OPTIONS",
+                         path,
                          {{"Origin", kForeignOrigin},
                           {"Access-Control-Request-Method", "POST"},
                           {"Access-Control-Request-Headers", "content-type,authorization"}}};

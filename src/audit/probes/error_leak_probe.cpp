@@ -52,9 +52,11 @@ void probe_error_leaks(ProbeSession& session, std::vector<Check>& out) {
     }
     for (const auto& leak : find_leaks(response->body)) {
       if (!found.count(leak.kind)) {
-        std::string detail = request.method + " " + request.target.substr(0, 60) + " -> " +
-                             std::to_string(response->status) + ": \"" +
-                             printable_excerpt(leak.match, 80) + "\"";
+        // Built by appending: GCC 12 reports a false -Wrestrict on the operator+ chain.
+        std::string detail = request.method;
+        detail.append(" ").append(request.target.substr(0, 60)).append(" -> ");
+        detail.append(std::to_string(response->status)).append(": \"");
+        detail.append(printable_excerpt(leak.match, 80)).append("\"");
         found[leak.kind] = {detail, evidence_of(request, *response, leak.match)};
       }
     }

@@ -31,8 +31,8 @@ void probe_security_headers(ProbeSession& session, const Baseline& baseline,
   }
   if (!response || !response->answered()) {
     std::string why = why_no_answer(response, session);
-    for (const char* id :
-         {"SEC-HEADER-NOSNIFF", "SEC-HEADER-FRAME", "SEC-HEADER-REFERRER", "SEC-VERSION-DISCLOSURE"}) {
+    for (const char* id : {"SEC-HEADER-NOSNIFF", "SEC-HEADER-FRAME", "SEC-HEADER-REFERRER",
+                           "SEC-VERSION-DISCLOSURE"}) {
       add_undecided(out, id, why);
     }
     if (https) {

@@ -33,9 +33,8 @@ struct Answer {
 
   bool present() const {
     // A 503 with a JSON body is a readiness answer ("not ready"), not an absence.
-    return response &&
-           ((response->status >= 200 && response->status < 300) ||
-            (response->status == 503 && body_is_json(*response)));
+    return response && ((response->status >= 200 && response->status < 300) ||
+                        (response->status == 503 && body_is_json(*response)));
   }
 };
 
@@ -145,8 +144,7 @@ void probe_health(ProbeSession& session, const AuditOptions& options, std::vecto
     add_not_applicable(out, "REL-READY-DISHONEST", "no readiness endpoint answers");
   } else if (says_unready(*ready->response)) {
     add_pass(out, "REL-READY-DISHONEST",
-             ready->path + " reports the outage (" + std::to_string(ready->response->status) +
-                 ")");
+             ready->path + " reports the outage (" + std::to_string(ready->response->status) + ")");
   } else {
     add_fail(out, "REL-READY-DISHONEST", ready->path + " says ready while a dependency is down",
              evidence_of(ready->request, *ready->response));

@@ -51,8 +51,8 @@ void probe_rate_limit(ProbeSession& session, std::vector<Check>& out) {
     return;
   }
   add_fail(out, "SEC-RATE-NONE",
-           "all " + std::to_string(kBurst) + " requests of a burst passed (last: " +
-               std::to_string(last->status) + ")",
+           "all " + std::to_string(kBurst) +
+               " requests of a burst passed (last: " + std::to_string(last->status) + ")",
            evidence_of(request, *last));
   add_not_applicable(out, "SEC-RATE-NO-RETRY-AFTER", "no 429 seen");
 }

@@ -26,9 +26,9 @@ void probe_slow(ProbeSession& session, const AuditOptions& options, std::vector<
   }
   auto wait = std::min(kLongestWait, session.time_left() - kReserve);
   if (wait < kShortestVerdict) {
-    add_undecided(out, id,
-                  "not enough of --timeout left to wait " +
-                      std::to_string(kShortestVerdict.count()) + " ms");
+    add_undecided(
+        out, id,
+        "not enough of --timeout left to wait " + std::to_string(kShortestVerdict.count()) + " ms");
     return;
   }
   ProbeRequest request{"GET", *options.slow_path, {}};

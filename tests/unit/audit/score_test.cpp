@@ -39,8 +39,8 @@ TEST(ComputeScores, OverallWeighsCategoriesFiftyThirtyTwenty) {
                            check("OBS-METRICS-PUBLIC", Outcome::pass)});
   EXPECT_EQ(s.overall, 50);
   // reliability 0 alone with observability 100 -> (0*30 + 100*20) / 50 = 40
-  s = compute_scores({check("REL-HEALTH-MISSING", Outcome::fail),
-                      check("OBS-METRICS-PUBLIC", Outcome::pass)});
+  s = compute_scores(
+      {check("REL-HEALTH-MISSING", Outcome::fail), check("OBS-METRICS-PUBLIC", Outcome::pass)});
   EXPECT_EQ(s.overall, 40);
 }
 
