@@ -7,6 +7,7 @@ exit codes, the JSON schema, the HTML file and masking."""
 import http.client
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import unittest
 
 import jsonschema
 
-from harness import (RAMPART_BIN, SLOW, E2ETest, Rampart, _die_with_parent, _kill, free_port,
+from harness import (ADMIN_KEY, RAMPART_BIN, SLOW, E2ETest, Rampart, _die_with_parent, _kill, free_port,
                      port_accepts, wait_until)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -277,6 +278,64 @@ class CommandLineTest(AuditTest):
             self.assertNotIn(external, html)
         self.assertIn("<svg", html)
         self.assertIn("<details", html)
+
+
+def merge(base, extra):
+    """extra's mappings merged into base's; lists (routes) replaced."""
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+class CatalogueTest(AuditTest):
+    """What the report promises: every fix is rampart config that loads, every id is in
+    docs/audit.md."""
+
+    @classmethod
+    def setUpClass(cls):
+        b = Backend("--profile", "leaky")
+        try:
+            rc, out, err, _ = run_audit(b.url, "--format", "json", "--max-requests", "30")
+        finally:
+            b.stop()
+        assert rc == 0, err
+        cls.checks = json.loads(out)["checks"]
+
+    def test_every_check_is_in_every_report(self):
+        self.assertEqual(len({c["id"] for c in self.checks}), 28)
+
+    def test_every_id_is_documented(self):
+        with open(os.path.join(HERE, "..", "..", "docs", "audit.md")) as f:
+            doc = f.read()
+        for c in self.checks:
+            self.assertIn("| `%s` | %s | %s |" % (c["id"], c["category"], c["severity"]), doc)
+
+    def test_every_fix_is_config_that_loads(self):
+        import yaml
+        work = tempfile.mkdtemp(prefix="rampart-audit-fix-")
+        self.addCleanup(shutil.rmtree, work, True)
+        base = {"admin": {"listen": "127.0.0.1:9901", "api_key": "${RAMPART_ADMIN_KEY}"},
+                "store": "sqlite:rampart.db",
+                "upstreams": {"app": {"url": "http://127.0.0.1:8000"}},
+                "routes": [{"name": "status", "match": {"path": "/status"}, "upstream": "app",
+                            "auth": "none", "public": True}]}
+        env = dict(os.environ, RAMPART_ADMIN_KEY=ADMIN_KEY,
+                   STRIPE_WEBHOOK_SECRET="whsec_" + secrets.token_hex(16))
+        for c in self.checks:
+            if not c["config"]:
+                continue
+            with self.subTest(c["id"]):
+                fix = yaml.safe_load(c["config"])
+                cfg = merge(base, fix)
+                if "routes" in fix:
+                    cfg["routes"] = base["routes"] + fix["routes"]
+                path = os.path.join(work, "rampart.yaml")
+                with open(path, "w") as f:
+                    yaml.safe_dump(cfg, f)
+                p = subprocess.run([RAMPART_BIN, "check", "-c", path], cwd=work, env=env,
+                                   capture_output=True, text=True, timeout=20)
+                self.assertEqual(p.returncode, 0, c["config"] + p.stdout + p.stderr)
 
 
 class RampartInFrontTest(AuditTest):
