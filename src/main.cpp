@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
   audit->add_flag("--expect-unready", audit_args.expect_unready,
                   "a dependency is down: readiness must say so");
   audit->add_option("--slow", audit_args.slow, "a slow endpoint that must time out");
+  audit->add_option("--ca", audit_args.ca, "https: trust this CA file besides the system's");
 
   try {
     app.parse(argc, argv);

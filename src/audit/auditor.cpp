@@ -42,6 +42,7 @@ std::variant<Report, Unreachable> run_audit(const AuditOptions& options) {
   // Fixed order: cheap looks first, the slow wait next to last, the burst last (a tripped
   // limit would answer 429 to everything after it).
   auto& checks = report.checks;
+  probe_tls(session, options, checks);
   probe_security_headers(session, baseline, checks);
   probe_cors(session, checks);
   probe_observability(session, checks);

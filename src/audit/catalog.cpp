@@ -14,7 +14,7 @@ using S = Severity;
 constexpr std::string_view kProxyRoute =
     "routes:\n  - name: api\n    match: {path_prefix: /}\n    upstream: app\n";
 
-constexpr std::array<CheckInfo, 28> kCatalog = {{
+constexpr std::array<CheckInfo, 30> kCatalog = {{
     {"SEC-CORS-REFLECT", C::security, S::high, "CORS reflects any Origin",
      "Allow only the origins of your own front ends.",
      "cors:\n  origins: [\"https://app.example.com\"]\n  credentials: true\n"},
@@ -35,6 +35,13 @@ constexpr std::array<CheckInfo, 28> kCatalog = {{
     {"SEC-HEADER-HSTS", C::security, S::medium, "No `Strict-Transport-Security` over https",
      "rampart adds `Strict-Transport-Security` in production (and over TLS, once supported).",
      "env: production\n"},
+    {"SEC-TLS-CERT", C::security, S::high,
+     "The TLS certificate does not verify (untrusted, expired or for another host)",
+     "Serve a certificate for this host name from a public CA (or your clients' private CA); "
+     "rampart's own TLS listener is planned, so terminate TLS in front of it for now.",
+     ""},
+    {"SEC-TLS-OLD-PROTOCOL", C::security, S::medium, "TLS 1.0 or 1.1 is accepted",
+     "Allow TLS 1.2 and 1.3 only on whatever terminates TLS.", ""},
     {"SEC-VERSION-DISCLOSURE", C::security, S::low,
      "`Server` or `X-Powered-By` discloses the software (and version)",
      "rampart removes `Server` and `X-Powered-By` from upstream responses.", kProxyRoute},

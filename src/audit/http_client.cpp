@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -13,6 +14,8 @@
 #include <boost/beast/http.hpp>
 #include <cstring>
 #include <memory>
+
+#include "audit/tls_check.hpp"
 
 namespace rampart::audit {
 
@@ -33,13 +36,15 @@ bool iequals(std::string_view a, std::string_view b) {
 
 /// The state the writer, the reader and the deadline share for one exchange.
 struct Exchange {
-  explicit Exchange(asio::io_context& io) : socket(io), deadline(io) {}
-  tcp::socket socket;
+  Exchange(asio::io_context& io, asio::ssl::context& tls) : stream(io, tls), deadline(io) {}
+  asio::ssl::stream<tcp::socket> stream;  ///< over http://, only its next_layer() is used
+  tcp::socket& socket() { return stream.next_layer(); }
   asio::steady_timer deadline;
   ProbeResponse response;
   bool timed_out = false;
   bool connected = false;
   bool reader_done = false;
+  bool tls_failed = false;
   beast::error_code write_error;
   beast::error_code read_error;
 };
@@ -56,8 +61,9 @@ Transport classify(const beast::error_code& ec) {
   return Transport::error;
 }
 
-asio::awaitable<void> write_request(std::shared_ptr<Exchange> ex, const ProbeRequest& request,
-                                    const Target& target) {
+template <class Stream>
+asio::awaitable<void> write_request(std::shared_ptr<Exchange> ex, Stream& stream,
+                                    const ProbeRequest& request, const Target& target) {
   bhttp::request<bhttp::string_body> req;
   req.method_string(request.method);
   req.target(request.target);
@@ -74,7 +80,7 @@ asio::awaitable<void> write_request(std::shared_ptr<Exchange> ex, const ProbeReq
         request.method == "PATCH") {
       req.prepare_payload();
     }
-    auto [ec, n] = co_await bhttp::async_write(ex->socket, req, kNoThrow);
+    auto [ec, n] = co_await bhttp::async_write(stream, req, kNoThrow);
     ex->write_error = ec;
     ex->response.body_bytes_sent = request.body.size();
     co_return;
@@ -82,7 +88,7 @@ asio::awaitable<void> write_request(std::shared_ptr<Exchange> ex, const ProbeReq
   // Streamed filler: the head first, then 64 KiB pieces until the server answers or hangs up.
   req.set(bhttp::field::content_length, std::to_string(request.filler_bytes));
   bhttp::request_serializer<bhttp::string_body> head(req);
-  auto [ec, n] = co_await bhttp::async_write_header(ex->socket, head, kNoThrow);
+  auto [ec, n] = co_await bhttp::async_write_header(stream, head, kNoThrow);
   if (ec) {
     ex->write_error = ec;
     co_return;
@@ -91,8 +97,7 @@ asio::awaitable<void> write_request(std::shared_ptr<Exchange> ex, const ProbeReq
   std::size_t sent = 0;
   while (sent < request.filler_bytes && !ex->reader_done) {
     std::size_t size = std::min(kPiece.size(), request.filler_bytes - sent);
-    auto [wec, written] =
-        co_await asio::async_write(ex->socket, asio::buffer(kPiece, size), kNoThrow);
+    auto [wec, written] = co_await asio::async_write(stream, asio::buffer(kPiece, size), kNoThrow);
     sent += written;
     if (wec) {
       ex->write_error = wec;
@@ -102,13 +107,15 @@ asio::awaitable<void> write_request(std::shared_ptr<Exchange> ex, const ProbeReq
   ex->response.body_bytes_sent = sent;
 }
 
-asio::awaitable<void> read_response(std::shared_ptr<Exchange> ex, bool head_request) {
+template <class Stream>
+asio::awaitable<void> read_response(std::shared_ptr<Exchange> ex, Stream& stream,
+                                    bool head_request) {
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::buffer_body> parser;
   parser.header_limit(64 * 1024);
   parser.body_limit(boost::none);
   parser.skip(head_request);
-  auto [ec, n] = co_await bhttp::async_read_header(ex->socket, buffer, parser, kNoThrow);
+  auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
   if (ec) {
     ex->read_error = ec;
     co_return;
@@ -124,7 +131,7 @@ asio::awaitable<void> read_response(std::shared_ptr<Exchange> ex, bool head_requ
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
-    auto [bec, bn] = co_await bhttp::async_read(ex->socket, buffer, parser, kNoThrow);
+    auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
     std::size_t got = chunk.size() - parser.get().body().size;
     read_total += got;
     std::size_t room = kKeptBodyBytes - std::min(kKeptBodyBytes, ex->response.body.size());
@@ -146,29 +153,50 @@ asio::awaitable<void> read_response(std::shared_ptr<Exchange> ex, bool head_requ
   }
 }
 
+template <class Stream>
+asio::awaitable<void> exchange_on(std::shared_ptr<Exchange> ex, Stream& stream,
+                                  const ProbeRequest& request, const Target& target) {
+  auto executor = co_await asio::this_coro::executor;
+  // The reader runs alongside the writer: a server may answer (413, 401) before the body ends.
+  asio::co_spawn(
+      executor,
+      [ex, &stream, head = request.method == "HEAD"]() -> asio::awaitable<void> {
+        co_await read_response(ex, stream, head);
+        ex->reader_done = true;
+        ex->deadline.cancel();
+        beast::error_code ignored;
+        ex->socket().close(ignored);  // also ends a writer stuck on a full send buffer
+      },
+      asio::detached);
+  co_await write_request(ex, stream, request, target);
+}
+
 asio::awaitable<void> run_exchange(std::shared_ptr<Exchange> ex, const ProbeRequest& request,
                                    const Target& target, tcp::resolver::results_type endpoints) {
-  auto [ec, endpoint] = co_await asio::async_connect(ex->socket, endpoints, kNoThrow);
+  auto [ec, endpoint] = co_await asio::async_connect(ex->socket(), endpoints, kNoThrow);
   if (ec) {
     ex->read_error = ec;
     ex->deadline.cancel();
     co_return;
   }
   ex->connected = true;
-  ex->socket.set_option(tcp::no_delay(true), ec);
-  auto executor = co_await asio::this_coro::executor;
-  // The reader runs alongside the writer: a server may answer (413, 401) before the body ends.
-  asio::co_spawn(
-      executor,
-      [ex, head = request.method == "HEAD"]() -> asio::awaitable<void> {
-        co_await read_response(ex, head);
-        ex->reader_done = true;
-        ex->deadline.cancel();
-        beast::error_code ignored;
-        ex->socket.close(ignored);  // also ends a writer stuck on a full send buffer
-      },
-      asio::detached);
-  co_await write_request(ex, request, target);
+  ex->socket().set_option(tcp::no_delay(true), ec);
+  if (!target.https()) {
+    co_await exchange_on(ex, ex->socket(), request, target);
+    co_return;
+  }
+  // The probes look at the application even behind a bad certificate; whether the
+  // certificate is valid is the TLS check's question (tls_check.cpp), asked once.
+  set_server_name(ex->stream.native_handle(), target.host);
+  auto [handshake_ec] =
+      co_await ex->stream.async_handshake(asio::ssl::stream_base::client, kNoThrow);
+  if (handshake_ec) {
+    ex->read_error = handshake_ec;
+    ex->tls_failed = true;
+    ex->deadline.cancel();
+    co_return;
+  }
+  co_await exchange_on(ex, ex->stream, request, target);
 }
 
 }  // namespace
@@ -182,7 +210,15 @@ const std::string* ProbeResponse::header(std::string_view name) const {
   return nullptr;
 }
 
-HttpClient::HttpClient(Target target) : target_(std::move(target)) {}
+HttpClient::HttpClient(Target target)
+    : target_(std::move(target)), probe_tls_(asio::ssl::context::tls_client) {
+  probe_tls_.set_verify_mode(asio::ssl::verify_none);
+}
+
+Handshake HttpClient::handshake(asio::ssl::context& context, bool verify,
+                                std::chrono::steady_clock::duration timeout) {
+  return tls_handshake(io_, endpoints_, target_, context, verify, timeout);
+}
 
 std::optional<std::string> HttpClient::resolve() {
   tcp::resolver resolver(io_);
@@ -198,13 +234,13 @@ std::optional<std::string> HttpClient::resolve() {
 ProbeResponse HttpClient::send(const ProbeRequest& request,
                                std::chrono::steady_clock::duration timeout) {
   auto started = std::chrono::steady_clock::now();
-  auto ex = std::make_shared<Exchange>(io_);
+  auto ex = std::make_shared<Exchange>(io_, probe_tls_);
   ex->deadline.expires_after(timeout);
   ex->deadline.async_wait([ex](const beast::error_code& ec) {
     if (!ec) {
       ex->timed_out = true;
       beast::error_code ignored;
-      ex->socket.close(ignored);
+      ex->socket().close(ignored);
     }
   });
   asio::co_spawn(io_, run_exchange(ex, request, target_, endpoints_), asio::detached);
@@ -226,6 +262,9 @@ ProbeResponse HttpClient::send(const ProbeRequest& request,
     const auto& ec = ex->read_error ? ex->read_error : ex->write_error;
     response.transport = classify(ec);
     response.error = ec ? ec.message() : "no response";
+    if (ex->tls_failed) {
+      response.error = "TLS handshake: " + response.error;
+    }
     if (!ex->connected && response.transport != Transport::refused) {
       response.error = "connect: " + response.error;
     }

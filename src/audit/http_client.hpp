@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "audit/target.hpp"
+#include "audit/tls_check.hpp"
 
 namespace rampart::audit {
 
@@ -68,11 +70,18 @@ class HttpClient {
   /// One request on a new connection, bounded by `timeout` from connect to the last byte.
   ProbeResponse send(const ProbeRequest& request, std::chrono::steady_clock::duration timeout);
 
+  /// One TLS handshake with `context` (the https:// checks); no request.
+  Handshake handshake(boost::asio::ssl::context& context, bool verify,
+                      std::chrono::steady_clock::duration timeout);
+
   const Target& target() const { return target_; }
 
  private:
   Target target_;
   boost::asio::io_context io_;
+  /// The probes' context: verifies nothing, so that a bad certificate does not hide the
+  /// application's other problems (the certificate is its own check).
+  boost::asio::ssl::context probe_tls_;
   boost::asio::ip::tcp::resolver::results_type endpoints_;
 };
 

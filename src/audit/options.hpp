@@ -19,6 +19,7 @@ struct AuditOptions {
   std::vector<std::string> health_paths;    ///< empty: /health, /health/live, /health/ready
   bool expect_unready = false;              ///< a dependency is down: readiness must say so
   std::optional<std::string> slow_path;     ///< an endpoint slower than any sane timeout
+  std::optional<std::string> ca_file;       ///< trusted besides the system's CAs (https://)
   std::size_t max_requests = 300;
   double rate = 0;  ///< requests per second; 0 = as fast as the service answers
   std::chrono::milliseconds timeout{15000};  ///< the whole audit

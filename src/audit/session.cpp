@@ -24,8 +24,7 @@ milliseconds ProbeSession::time_left() const {
   return left.count() > 0 ? left : milliseconds(0);
 }
 
-std::optional<ProbeResponse> ProbeSession::send(const ProbeRequest& request, milliseconds timeout,
-                                                bool may_be_slow) {
+std::optional<milliseconds> ProbeSession::admit(milliseconds wanted) {
   if (!gave_up_.empty()) {
     why_not_ = gave_up_;
     return std::nullopt;
@@ -55,7 +54,16 @@ std::optional<ProbeResponse> ProbeSession::send(const ProbeRequest& request, mil
   }
   last_send_ = Clock::now();
   ++sent_;
-  ProbeResponse response = client_.send(request, std::min(timeout, left));
+  return std::min(wanted, left);
+}
+
+std::optional<ProbeResponse> ProbeSession::send(const ProbeRequest& request, milliseconds timeout,
+                                                bool may_be_slow) {
+  auto allowed = admit(timeout);
+  if (!allowed) {
+    return std::nullopt;
+  }
+  ProbeResponse response = client_.send(request, *allowed);
   if (response.answered()) {
     failures_in_a_row_ = 0;
   } else if (!(may_be_slow && response.transport == Transport::timeout)) {
@@ -65,6 +73,14 @@ std::optional<ProbeResponse> ProbeSession::send(const ProbeRequest& request, mil
     }
   }
   return response;
+}
+
+std::optional<Handshake> ProbeSession::handshake(boost::asio::ssl::context& context, bool verify) {
+  auto allowed = admit(kRequestTimeout);
+  if (!allowed) {
+    return std::nullopt;
+  }
+  return client_.handshake(context, verify, *allowed);
 }
 
 }  // namespace rampart::audit

@@ -31,6 +31,9 @@ class ProbeSession {
                                     std::chrono::milliseconds timeout = kRequestTimeout,
                                     bool may_be_slow = false);
 
+  /// One TLS handshake, counted like a request (the https:// checks).
+  std::optional<Handshake> handshake(boost::asio::ssl::context& context, bool verify);
+
   /// Why the last send() returned nullopt: an "undecided" detail.
   const std::string& why_not() const { return why_not_; }
   std::size_t requests_left() const;
@@ -40,6 +43,9 @@ class ProbeSession {
   const Target& target() const { return client_.target(); }
 
  private:
+  /// Checks the budgets and --rate; counts the request; returns its deadline.
+  std::optional<std::chrono::milliseconds> admit(std::chrono::milliseconds wanted);
+
   HttpClient& client_;
   const AuditOptions& options_;
   std::chrono::steady_clock::time_point started_;

@@ -6,6 +6,7 @@
 
 #include "audit/auditor.hpp"
 #include "audit/target.hpp"
+#include "audit/tls_check.hpp"
 #include "config/units.hpp"
 
 namespace rampart::cli {
@@ -24,12 +25,21 @@ std::variant<audit::AuditOptions, std::string> check_args(const AuditArgs& args)
   if (!parsed.target) {
     return "bad URL \"" + args.url + "\": " + parsed.error;
   }
-  if (parsed.target->https()) {
-    return std::string(
-        "https:// targets are not supported yet: audit the service over "
-        "http:// (docs/audit.md, \"Limits\")");
-  }
   options.target = *parsed.target;
+  if (args.ca) {
+    if (!std::ifstream(*args.ca)) {
+      return "--ca \"" + *args.ca + "\": cannot read the file";
+    }
+    if (!options.target.https()) {
+      return "--ca applies to https:// URLs only";
+    }
+    try {
+      audit::verifying_context(args.ca);
+    } catch (const std::exception& e) {
+      return "--ca \"" + *args.ca + "\": not a PEM CA file (" + e.what() + ")";
+    }
+    options.ca_file = args.ca;
+  }
   if (args.format != "md" && args.format != "json" && args.format != "html") {
     return "--format must be md, json or html, not \"" + args.format + "\"";
   }

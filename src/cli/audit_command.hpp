@@ -22,6 +22,7 @@ struct AuditArgs {
   std::vector<std::string> health;
   bool expect_unready = false;
   std::optional<std::string> slow;
+  std::optional<std::string> ca;
 };
 
 /// 0: report printed (or written to --out); 1: a bad argument, an unreachable URL, or an

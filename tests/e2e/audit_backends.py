@@ -20,6 +20,8 @@ Usage: python3 audit_backends.py PORT [--flag ...]
   --request-id / --no-request-id   X-Request-ID is echoed or made
   --slow-seconds S          /slow sleeps S seconds (default 30)
   --mode silent|reset       silent: accept and never answer; reset: accept and RST at once
+  --tls CERT KEY            serve https (TLS 1.2+ unless --tls-legacy: TLS 1.0 and up)
+  --hsts                    Strict-Transport-Security on every response
 """
 
 import argparse
@@ -30,6 +32,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LEAK_BODY = (
@@ -65,6 +68,9 @@ def parse_args(argv):
     p.add_argument("--no-request-id", dest="request_id", action="store_false")
     p.add_argument("--slow-seconds", type=float, default=30.0)
     p.add_argument("--mode")
+    p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--tls-legacy", action="store_true")
+    p.add_argument("--hsts", action="store_true")
     a = p.parse_args(argv)
     good = a.profile == "good"
     defaults = {
@@ -103,6 +109,8 @@ def make_handler(cfg):
             if cfg.profile == "leaky":
                 self.send_header("X-Powered-By", "Express 4.17.1")
                 self.send_header("Set-Cookie", "session=s3cr3t-cookie-value; HttpOnly")
+            if cfg.hsts:
+                self.send_header("Strict-Transport-Security", "max-age=31536000")
             if cfg.security_headers:
                 self.send_header("X-Content-Type-Options", "nosniff")
                 self.send_header("X-Frame-Options", "DENY")
@@ -244,6 +252,18 @@ def main():
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.request_queue_size = 256
     server = ThreadingHTTPServer(("127.0.0.1", cfg.port), make_handler(cfg))
+    if cfg.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*cfg.tls)
+        if cfg.tls_legacy:
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            with warnings.catch_warnings():  # deprecated: exactly what the test needs
+                warnings.simplefilter("ignore", DeprecationWarning)
+                ctx.minimum_version = ssl.TLSVersion.TLSv1
+        else:
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.serve_forever()
 
 

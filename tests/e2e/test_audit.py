@@ -243,7 +243,11 @@ class CommandLineTest(AuditTest):
         url = self.backend().url
         self.one_line_error("http://127.0.0.1:%d/" % free_port(), contains="cannot connect")
         self.one_line_error("127.0.0.1:80", contains="scheme")
-        self.one_line_error("https://127.0.0.1:1/", contains="not supported yet")
+        self.one_line_error("https://127.0.0.1:%d/" % free_port(), contains="cannot connect")
+        self.one_line_error(url, "--ca", "/no/such/ca.pem", contains="--ca")
+        self.one_line_error(url, "--ca", SCHEMA_PATH, contains="https:// URLs only")
+        self.one_line_error(url.replace("http:", "https:"), "--ca", SCHEMA_PATH,
+                            contains="not a PEM CA file")
         self.one_line_error(url, "--format", "xml", contains="--format")
         self.one_line_error(url, "--private", "api", contains="--private")
         self.one_line_error(url, "--timeout", "15", contains="--timeout")
@@ -280,6 +284,61 @@ class CommandLineTest(AuditTest):
         self.assertIn("<details", html)
 
 
+class HttpsTest(AuditTest):
+    """https:// targets: the probes run over TLS; the certificate and old protocols are
+    checks of their own."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="rampart-audit-tls-")
+        cls.cert = os.path.join(cls.dir, "cert.pem")
+        cls.key = os.path.join(cls.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                        cls.key, "-out", cls.cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       check=True, capture_output=True, timeout=30)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def https_url(self, *flags):
+        return self.backend("--tls", self.cert, self.key, *flags).url.replace("http:", "https:")
+
+    def test_untrusted_certificate(self):
+        report = self.audit_json(self.https_url())
+        self.assert_outcome(report, "SEC-TLS-CERT", "fail")
+        detail = [c for c in report["checks"] if c["id"] == "SEC-TLS-CERT"][0]["detail"]
+        self.assertIn("self-signed", detail)
+        # the application is still probed over TLS, behind the bad certificate
+        self.assert_outcome(report, "SEC-CORS-REFLECT", "pass")
+        self.assert_outcome(report, "SEC-RATE-NONE", "pass")
+
+    def test_trusted_certificate_modern_protocols_and_hsts(self):
+        report = self.audit_json(self.https_url("--hsts"), "--ca", self.cert, *ACCESS)
+        self.assertEqual([c for c in report["checks"] if c["outcome"] in ("fail", "undecided")],
+                         [])
+        self.assert_outcome(report, "SEC-TLS-CERT", "pass")
+        self.assert_outcome(report, "SEC-TLS-OLD-PROTOCOL", "pass")
+        self.assert_outcome(report, "SEC-HEADER-HSTS", "pass")
+
+    def test_missing_hsts_and_legacy_protocols(self):
+        report = self.audit_json(self.https_url("--tls-legacy"), "--ca", self.cert)
+        self.assert_outcome(report, "SEC-HEADER-HSTS", "fail")
+        self.assert_outcome(report, "SEC-TLS-OLD-PROTOCOL", "fail")
+
+    def test_http_targets_skip_the_tls_checks(self):
+        report = self.audit_json(self.backend().url)
+        for check_id in ("SEC-TLS-CERT", "SEC-TLS-OLD-PROTOCOL", "SEC-HEADER-HSTS"):
+            self.assert_outcome(report, check_id, "not_applicable")
+
+    def test_plain_http_server_behind_an_https_url(self):
+        rc, out, err, seconds = run_audit(self.backend().url.replace("http:", "https:"))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("TLS handshake", out)
+        self.assertLess(seconds, 5 * SLOW)
+
+
 def merge(base, extra):
     """extra's mappings merged into base's; lists (routes) replaced."""
     out = dict(base)
@@ -303,7 +362,7 @@ class CatalogueTest(AuditTest):
         cls.checks = json.loads(out)["checks"]
 
     def test_every_check_is_in_every_report(self):
-        self.assertEqual(len({c["id"] for c in self.checks}), 28)
+        self.assertEqual(len({c["id"] for c in self.checks}), 30)
 
     def test_every_id_is_documented(self):
         with open(os.path.join(HERE, "..", "..", "docs", "audit.md")) as f:

@@ -30,6 +30,7 @@ void probe_health(ProbeSession& session, const AuditOptions& options, std::vecto
 void probe_slow(ProbeSession& session, const AuditOptions& options, std::vector<Check>& out);
 void probe_observability(ProbeSession& session, std::vector<Check>& out);
 void probe_rate_limit(ProbeSession& session, std::vector<Check>& out);
+void probe_tls(ProbeSession& session, const AuditOptions& options, std::vector<Check>& out);
 
 /// The Origin the CORS probes claim: reserved (.invalid), so no real site can own it.
 inline constexpr const char* kForeignOrigin = "https://audit-probe.rampart.invalid";
