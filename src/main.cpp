@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   check->add_option("-c,--config", config_path, "config file")->capture_default_str();
   std::optional<std::string> env;
   check->add_option("--env", env, "validate as this env (production|development)");
+  bool check_report = false;
+  check->add_flag("--report", check_report, "after ok, print a scored report of the config");
 
   auto* version = app.add_subcommand("version", "print the version");
   version->add_option("-c,--config", config_path, "ignored; accepted like every command");
@@ -106,7 +108,7 @@ int main(int argc, char** argv) {
       return rampart::cli::run_serve(config_path);
     }
     if (*check) {
-      return rampart::cli::run_check(config_path, env);
+      return rampart::cli::run_check(config_path, env, check_report);
     }
     if (*audit) {
       return rampart::cli::run_audit(audit_args);

@@ -129,9 +129,11 @@ constexpr std::array<CheckInfo, 30> kCatalog = {{
 std::span<const CheckInfo> catalog() { return kCatalog; }
 
 const CheckInfo& check_info(std::string_view id) {
-  for (const auto& row : kCatalog) {
-    if (row.id == id) {
-      return row;
+  for (const auto& table : {catalog(), config_catalog()}) {
+    for (const auto& row : table) {
+      if (row.id == id) {
+        return row;
+      }
     }
   }
   throw std::out_of_range("audit: unknown check id " + std::string(id));

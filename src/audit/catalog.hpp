@@ -19,8 +19,12 @@ struct CheckInfo {
   std::string_view config;  ///< rampart YAML that fixes it; empty when no gateway can
 };
 
+/// The probes' checks (`rampart audit`).
 std::span<const CheckInfo> catalog();
-/// The row for `id`; throws std::out_of_range for an id not in the table (a programming error).
+/// The config's checks (`rampart check --report`, config_catalog.cpp).
+std::span<const CheckInfo> config_catalog();
+/// The row for `id` in either table; throws std::out_of_range for an id not in the table (a
+/// programming error).
 const CheckInfo& check_info(std::string_view id);
 
 }  // namespace rampart::audit

@@ -17,7 +17,9 @@ inline constexpr int kReportSchemaVersion = 1;
 
 /// Everything a rendering shows.
 struct Report {
-  std::string url;         ///< the audited URL, as normalised
+  std::string url;         ///< the audited URL, as normalised (or the config file)
+  std::string title;       ///< the heading; empty: "rampart audit: <url>"
+  bool probed = true;      ///< false for a config report: no request count to print
   std::string started_at;  ///< RFC 3339 UTC
   std::string version;     ///< rampart's
   std::vector<Check> checks;

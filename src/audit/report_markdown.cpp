@@ -25,7 +25,8 @@ std::string fenced(const std::string& text, const char* lang = "") {
 }  // namespace
 
 std::string render_markdown(const Report& report) {
-  std::string out = "# rampart audit: " + report.url + "\n\n";
+  std::string out =
+      "# " + (report.title.empty() ? "rampart audit: " + report.url : report.title) + "\n\n";
   out += "**Overall: " + score_text(report.scores.overall) + "**";
   if (report.scores.capped) {
     out += " (capped at " + std::to_string(kCriticalCap) + ": a critical finding)";
@@ -71,6 +72,10 @@ std::string render_markdown(const Report& report) {
     for (const Check* check : skipped) {
       out += "- " + check->id + ": " + check->detail + "\n";
     }
+  }
+  if (!report.probed) {
+    out += "\n---\nrampart " + report.version + ", " + report.started_at + "\n";
+    return out;
   }
   out += "\n---\n" + std::to_string(report.requests) + " requests (max " +
          std::to_string(report.max_requests) + ") in " + std::to_string(report.elapsed.count()) +

@@ -397,6 +397,74 @@ class CatalogueTest(AuditTest):
                 self.assertEqual(p.returncode, 0, c["config"] + p.stdout + p.stderr)
 
 
+class CheckReportTest(AuditTest):
+    """`rampart check --report`: the same kind of scored report for a config, after `ok`."""
+
+    def check(self, cfg, *args):
+        import yaml
+        work = tempfile.mkdtemp(prefix="rampart-check-report-")
+        self.addCleanup(shutil.rmtree, work, True)
+        path = os.path.join(work, "rampart.yaml")
+        with open(path, "w") as f:
+            yaml.safe_dump(cfg, f)
+        env = dict(os.environ, RAMPART_ADMIN_KEY=ADMIN_KEY)
+        p = subprocess.run([RAMPART_BIN, "check", "-c", path, *args], cwd=work, env=env,
+                           capture_output=True, text=True, timeout=20)
+        return p.returncode, p.stdout, p.stderr
+
+    def base(self):
+        return {"admin": {"listen": "127.0.0.1:9901", "api_key": "${RAMPART_ADMIN_KEY}"},
+                "store": "sqlite:rampart.db",
+                "upstreams": {"app": {"url": "http://127.0.0.1:8000"}}}
+
+    def test_weak_config(self):
+        cfg = self.base()
+        cfg["admin"]["listen"] = "0.0.0.0:9901"
+        cfg["upstreams"]["app"]["timeout"] = "5m"
+        cfg["routes"] = [
+            {"name": "hook", "match": {"path": "/hook", "methods": ["POST"]}, "upstream": "app",
+             "auth": "none", "webhook": {"scheme": "stripe"}},
+            {"name": "open", "match": {"path_prefix": "/"}, "upstream": "app", "auth": "none"}]
+        cfg["cors"] = {"origins": ["*"]}
+        rc, out, err = self.check(cfg, "--report")
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(out.startswith("ok\n\n# rampart check: "), out[:200])
+        for check_id in ("CFG-WEBHOOK-SECRET", "CFG-AUTH-NONE", "CFG-RATE-MISSING",
+                         "CFG-CORS-PERMISSIVE", "CFG-BODY-LIMIT", "CFG-ENV-DEVELOPMENT",
+                         "CFG-UPSTREAM-TIMEOUT", "CFG-UPSTREAM-HEALTH", "CFG-ADMIN-EXPOSED"):
+            self.assertRegex(out, r"### \[\w+\] %s: " % check_id)
+        self.assertIn("routes: open", out)
+        self.assertIn("**Overall: 0/100**", out)
+        self.assertNotIn("requests (max", out)
+
+    def test_strong_production_config(self):
+        cfg = self.base()
+        cfg["env"] = "production"
+        cfg["upstreams"]["app"]["health"] = {"path": "/healthz", "interval": "5s"}
+        cfg["auth"] = {"api_keys": {"header": "X-API-Key"}}
+        cfg["rate_limits"] = {"public": ["100/minute"]}
+        cfg["cors"] = {"origins": ["https://app.example.com"]}
+        cfg["routes"] = [
+            {"name": "hook", "match": {"path": "/hook", "methods": ["POST"]}, "upstream": "app",
+             "auth": "none", "webhook": {"scheme": "stripe", "secret": "whsec_" + "x1" * 16}},
+            {"name": "api", "match": {"path_prefix": "/api/"}, "upstream": "app",
+             "rate_limit": "public", "body": {"max_bytes": "1MiB", "json": True}}]
+        rc, out, err = self.check(cfg, "--report")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("**Overall: 100/100**", out)
+        self.assertIn("## Findings (0)", out)
+
+    def test_contract_without_report_and_on_problems(self):
+        cfg = self.base()
+        cfg["routes"] = [{"name": "api", "match": {"path_prefix": "/"}, "upstream": "nope"}]
+        rc, out, err = self.check(cfg, "--report")
+        self.assertEqual((rc, out), (1, ""))
+        self.assertIn("nope", err)
+        cfg["routes"][0]["upstream"] = "app"
+        rc, out, err = self.check(cfg)
+        self.assertEqual((rc, out), (0, "ok\n"))
+
+
 class RampartInFrontTest(AuditTest):
     """A well-behaved backend that does none of the gateway's work, behind a well-configured
     rampart: no finding, nothing undecided."""

@@ -70,6 +70,11 @@ TEST(ComputeScores, ACriticalFindingCapsTheOverallScore) {
 
 TEST(Catalog, IdsAreUniqueAndPrefixedByTheirCategory) {
   std::set<std::string_view> seen;
+  for (const auto& row : config_catalog()) {
+    EXPECT_TRUE(seen.insert(row.id).second) << row.id;
+    EXPECT_TRUE(row.id.starts_with("CFG-")) << row.id;
+    EXPECT_EQ(&check_info(row.id), &row);
+  }
   for (const auto& row : catalog()) {
     EXPECT_TRUE(seen.insert(row.id).second) << row.id;
     std::string_view prefix = row.category == Category::security      ? "SEC-"
