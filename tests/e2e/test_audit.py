@@ -465,6 +465,22 @@ class CheckReportTest(AuditTest):
         self.assertEqual((rc, out), (0, "ok\n"))
 
 
+class FieldDemoTest(AuditTest):
+    """examples/field: each replica scores low alone and above 90 behind rampart."""
+
+    def test_replicas_alone_and_behind_rampart(self):
+        demo = os.path.join(HERE, "..", "..", "examples", "field", "demo_audit.py")
+        p = subprocess.run([sys.executable, demo, RAMPART_BIN, "--json"], capture_output=True,
+                           text=True, timeout=120 * SLOW)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = json.loads(p.stdout)
+        self.assertEqual(len(rows), 5)
+        for row in rows:
+            with self.subTest(row["replica"]):
+                self.assertLessEqual(row["alone"], 50)
+                self.assertGreater(row["behind"], 90)
+
+
 class RampartInFrontTest(AuditTest):
     """A well-behaved backend that does none of the gateway's work, behind a well-configured
     rampart: no finding, nothing undecided."""
