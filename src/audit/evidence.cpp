@@ -23,7 +23,7 @@ std::string printable_excerpt(std::string_view text, std::size_t limit) {
     }
   }
   if (text.size() > limit) {
-    out += "…";
+    out += "...";
   }
   return out;
 }
@@ -49,7 +49,7 @@ std::string evidence_of(const ProbeRequest& request, const ProbeResponse& respon
   std::size_t shown = 0;
   for (const auto& [name, value] : response.headers) {
     if (++shown > 24) {
-      out += "< …\n";
+      out += "< ...\n";
       break;
     }
     out += "< " + name + ": " + printable_excerpt(mask_header_value(name, value), 200) + "\n";
@@ -64,7 +64,7 @@ std::string evidence_of(const ProbeRequest& request, const ProbeResponse& respon
       }
     }
     out += "<\n";
-    out += (start > 0 ? "…" : "") +
+    out += (start > 0 ? "..." : "") +
            printable_excerpt(std::string_view(body).substr(start), kExcerptBytes) + "\n";
   }
   return out;

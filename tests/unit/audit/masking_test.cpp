@@ -54,6 +54,9 @@ TEST(EvidenceOf, MasksRequestAndResponseAndStaysPrintable) {
   EXPECT_EQ(text.find("verysecret"), std::string::npos);
   EXPECT_EQ(text.find("zzzsecret"), std::string::npos);
   EXPECT_NE(text.find("\\x01\\xFF"), std::string::npos);
+  for (unsigned char c : text) {
+    EXPECT_TRUE(c == '\n' || (c >= 0x20 && c < 0x7f)) << static_cast<int>(c);
+  }
 }
 
 TEST(EvidenceOf, CentresTheExcerptOnTheLeak) {
@@ -64,6 +67,7 @@ TEST(EvidenceOf, CentresTheExcerptOnTheLeak) {
   response.body = std::string(5000, '.') + "NEEDLE" + std::string(5000, '.');
   std::string text = evidence_of(request, response, "NEEDLE");
   EXPECT_NE(text.find("NEEDLE"), std::string::npos);
+  EXPECT_NE(text.find("<\n..."), std::string::npos);  // cut marks, ASCII only
   EXPECT_LT(text.size(), 1200u);
 }
 
