@@ -173,7 +173,22 @@ asio::awaitable<void> exchange_on(std::shared_ptr<Exchange> ex, Stream& stream,
 
 asio::awaitable<void> run_exchange(std::shared_ptr<Exchange> ex, const ProbeRequest& request,
                                    const Target& target, tcp::resolver::results_type endpoints) {
-  auto [ec, endpoint] = co_await asio::async_connect(ex->socket(), endpoints, kNoThrow);
+  // One address after the other, by hand: after the deadline has closed the socket, a range
+  // connect would open it again for the next address ("localhost": ::1, then 127.0.0.1)
+  // with no deadline left.
+  beast::error_code ec = asio::error::host_not_found;
+  for (const auto& entry : endpoints) {
+    if (ex->timed_out) {
+      break;
+    }
+    beast::error_code ignored;
+    ex->socket().close(ignored);
+    auto [attempt] = co_await ex->socket().async_connect(entry.endpoint(), kNoThrow);
+    ec = attempt;
+    if (!ec) {
+      break;
+    }
+  }
   if (ec) {
     ex->read_error = ec;
     ex->deadline.cancel();

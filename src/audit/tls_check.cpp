@@ -58,7 +58,20 @@ struct State {
 asio::awaitable<void> handshake(std::shared_ptr<State> st, tcp::resolver::results_type endpoints,
                                 const Target& target, bool verify) {
   constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-  auto [ec, endpoint] = co_await asio::async_connect(st->stream.next_layer(), endpoints, kNoThrow);
+  // One address after the other, as in http_client.cpp: none tried after the deadline.
+  boost::system::error_code ec = asio::error::host_not_found;
+  for (const auto& entry : endpoints) {
+    if (st->result.timed_out) {
+      break;
+    }
+    boost::system::error_code ignored;
+    st->stream.next_layer().close(ignored);
+    auto [attempt] = co_await st->stream.next_layer().async_connect(entry.endpoint(), kNoThrow);
+    ec = attempt;
+    if (!ec) {
+      break;
+    }
+  }
   if (ec) {
     st->result.error = "connect: " + ec.message();
     st->deadline.cancel();
