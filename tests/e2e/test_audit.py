@@ -222,6 +222,13 @@ class BoundsTest(AuditTest):
         self.assertIn("budget", [c for c in report["checks"]
                                  if c["id"] == "SEC-RATE-NONE"][0]["detail"])
 
+    def test_host_name_with_several_addresses(self):
+        # a host name, not an address (on hosts where localhost is ::1 and 127.0.0.1, the
+        # backend listens on the second only)
+        b = self.backend()
+        report = self.audit_json("http://localhost:%d/" % b.port)
+        self.assertEqual([c for c in report["checks"] if c["outcome"] == "undecided"], [])
+
     def test_rate(self):
         rc, out, err, seconds = run_audit(self.backend().url, "--rate", "20",
                                           "--max-requests", "11")
