@@ -21,7 +21,7 @@ test: build
 
 # The five field-report replicas (examples/field), each audited alone and behind rampart.
 demo-audit: build
-	/usr/bin/python3 examples/field/demo_audit.py $(BUILD_DIR)/rampart
+	/usr/bin/python3 examples/field/demo-audit --rampart $(abspath $(BUILD_DIR))/rampart
 
 # The same tests against an AddressSanitizer + UBSan build (CI runs both).
 test-asan: setup

@@ -1,94 +1,110 @@
-#!/usr/bin/env python3
-"""The plumbing the five field-report replicas share (stdlib only): an HTTP/1.1 server whose
-routes and bad habits each replica declares. Usage: python3 <replica>.py PORT
+"""What the five field-report replicas share (Python 3 stdlib only): a threading HTTP/1.1
+server whose routes are plain functions, and the habits of an app before its hardening, each
+switched on by the replica that had it in its report.
 
-A replica is a dict:
-  server      the Server header it sends (frameworks disclose themselves)
-  cors        "reflect" | "wildcard" | None
-  routes      {(method, path): handler(req) -> (status, body[, content_type])}
-  on_error    how an unhandled exception is answered: "traceback" (500 with the trace) or
-              "message" (500 with str(e), the 003 habit)
-Anything not routed is a 404 in the framework's own words (`not_found` body).
+A route is `(method, path_prefix) -> handler(req) -> (status, headers, body)`; `req` has
+`method`, `path`, `query`, `headers` (lower-case names) and `body` (bytes, read whole: the
+replicas, like the apps they copy, put no limit on it).
 """
 
 import json
 import sys
 import traceback
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 
 class Request:
-    def __init__(self, handler, body):
-        self.method = handler.command
-        self.path = handler.path.split("?")[0]
-        self.query = handler.path.partition("?")[2]
-        self.headers = handler.headers
-        self.body = body
+    def __init__(self, method, path, query, headers, body):
+        self.method, self.path, self.query, self.headers, self.body = (
+            method, path, query, headers, body)
 
     def json(self):
-        return json.loads(self.body or b"")  # raises on bad JSON, like an unguarded handler
+        """The body as JSON; raises on anything else, as an unguarded json.loads does."""
+        return json.loads(self.body.decode("utf-8"))
 
 
-def serve(app, port):
+def respond(status, obj, headers=None):
+    return status, dict(headers or {}), (json.dumps(obj) + "\n").encode()
+
+
+class Habits:
+    """The report's "before": which production gaps this app has."""
+
+    def __init__(self, server="", powered_by="", cors="", traceback_errors=False,
+                 metrics=False):
+        self.server = server                    # Server: header text ("" = Python's default)
+        self.powered_by = powered_by            # X-Powered-By, when set
+        self.cors = cors                        # "", "*", "*+credentials" or "reflect"
+        self.traceback_errors = traceback_errors  # an exception answers 500 + its traceback
+        self.metrics = metrics                  # /metrics answered on the public port
+
+
+def serve(name, routes, habits, port):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        server_version = app.get("server", "uvicorn")
-        sys_version = ""
-        wbufsize = 1 << 16  # head and body in one send
+
+        def version_string(self):
+            return habits.server or ("BaseHTTP/0.6 Python/" + sys.version.split()[0])
 
         def log_message(self, *args):
-            pass
+            pass  # the apps logged nothing useful either
 
-        def reply(self, status, body, ctype="application/json"):
-            data = body.encode() if isinstance(body, str) else body
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(data)))
+        def _cors(self, extra):
             origin = self.headers.get("Origin")
-            if origin and app.get("cors") == "reflect":
-                self.send_header("Access-Control-Allow-Origin", origin)
-                self.send_header("Access-Control-Allow-Credentials", "true")
-            elif origin and app.get("cors") == "wildcard":
-                self.send_header("Access-Control-Allow-Origin", "*")
-                self.send_header("Access-Control-Allow-Credentials", "true")
-            if app.get("request_id"):
-                rid = self.headers.get("X-Request-ID") or str(uuid.uuid4())
-                self.send_header("X-Request-ID", rid)
+            if habits.cors == "*":
+                extra["Access-Control-Allow-Origin"] = "*"
+            elif habits.cors == "*+credentials":
+                extra["Access-Control-Allow-Origin"] = "*"
+                extra["Access-Control-Allow-Credentials"] = "true"
+            elif habits.cors == "reflect" and origin:
+                extra["Access-Control-Allow-Origin"] = origin
+                extra["Access-Control-Allow-Credentials"] = "true"
+
+        def _answer(self):
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
+            req = Request(self.command, url.path, url.query,
+                          {k.lower(): v for k, v in self.headers.items()}, body)
+            try:
+                status, extra, data = self._route(req)
+            except Exception:  # noqa: BLE001 - the habit being copied
+                if habits.traceback_errors:
+                    status, extra, data = 500, {}, traceback.format_exc().encode()
+                    extra["Content-Type"] = "text/plain"
+                else:
+                    status, extra, data = respond(500, {"error": "internal error"})
+            if self.command == "OPTIONS" and habits.cors and status == 404:
+                status, data = 204, b""
+                extra["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+                extra["Access-Control-Allow-Headers"] = self.headers.get(
+                    "Access-Control-Request-Headers", "*")
+            self._cors(extra)
+            self.send_response(status)
+            extra.setdefault("Content-Type", "application/json")
+            if habits.powered_by:
+                extra["X-Powered-By"] = habits.powered_by
+            for k, v in extra.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
 
-        def dispatch(self):
-            left = int(self.headers.get("Content-Length") or 0)
-            kept = bytearray()
-            while left > 0:  # no body limit: read it all (the reports' habit), keep 1 MiB
-                chunk = self.rfile.read(min(65536, left))
-                if not chunk:
-                    break
-                left -= len(chunk)
-                if len(kept) < (1 << 20):
-                    kept += chunk
-            body = bytes(kept)
-            req = Request(self, body)
-            route = app["routes"].get((req.method, req.path))
-            if route is None:
-                if req.method == "OPTIONS":
-                    return self.reply(204, b"")
-                return self.reply(404, app.get("not_found", '{"detail":"Not Found"}'))
-            try:
-                answer = route(req)
-            except Exception as e:  # noqa: BLE001 - the unguarded handler the reports fixed
-                if app.get("on_error") == "message":
-                    return self.reply(500, json.dumps({"error": "%s: %s" % (type(e).__name__, e)}))
-                return self.reply(500, traceback.format_exc(), "text/plain")
-            self.reply(*answer)
+        def _route(self, req):
+            if habits.metrics and req.path == "/metrics":
+                return 200, {"Content-Type": "text/plain"}, (
+                    "# TYPE app_requests_total counter\napp_requests_total 1\n").encode()
+            for (method, prefix), handler in routes.items():
+                if req.method == method and (req.path == prefix or (
+                        prefix.endswith("/") and req.path.startswith(prefix))):
+                    return handler(req)
+            return respond(404, {"detail": "Not Found"})
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = do_PATCH = dispatch
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _answer
 
-    ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
-
-
-def main(app):
-    serve(app, int(sys.argv[1]))
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    print("%s replica on 127.0.0.1:%d" % (name, port), flush=True)
+    server.serve_forever()

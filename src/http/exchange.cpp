@@ -29,6 +29,7 @@ void Exchange::clear() {
   upstream_extra_headers.clear();
   limit_headers.clear();
   rate_limited = false;
+  pending_note.clear();
   response.status = 0;
   response.reason = {};
   response.headers.clear();

@@ -88,6 +88,9 @@ class Exchange {
   /// RateLimit-* lines the rate_limit stage decided, for whatever response the request gets.
   std::string limit_headers;
   bool rate_limited = false;  ///< refused (or, dry_run, would have been) by a rate limit
+  /// What a stage that answered pending hands to its own wait() (the webhook's replay key,
+  /// so that the signature is not checked twice). One stage waits at a time.
+  std::string pending_note;
 
   // The response on its way back.
   ResponseHead response;

@@ -8,6 +8,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
+#include <charconv>
 #include <new>
 #include <optional>
 #include <string_view>
@@ -252,24 +253,31 @@ struct RedisConnection::State : std::enable_shared_from_this<State> {
         deadline_timer(io.get_executor(), Clock::time_point::max()),
         retry_timer(io.get_executor()) {}
 
+  void append_length(char kind, std::size_t n) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out += kind;
+    out.append(digits, end);
+    out.append("\r\n");
+  }
+
   void add_word(std::string_view word) {
     words.push_back(word.data());
     lengths.push_back(word.size());
   }
 
-  /// Formats the words added (hiredis' formatter), sends them as soon as the write in flight
-  /// is done, and queues their reply for `waiter` or `step`; false when they cannot be.
-  bool queue(Waiter* waiter, const char* step, Clock::time_point deadline) {
-    char* command = nullptr;
-    int size = redisFormatCommandArgv(&command, static_cast<int>(words.size()), words.data(),
-                                      lengths.data());
+  /// Formats the words added as a RESP array of bulk strings, sends them as soon as the
+  /// write in flight is done, and queues their reply for `waiter` or `step`. Written straight
+  /// into the output buffer: hiredis' formatter mallocs each command and is copied from.
+  void queue(Waiter* waiter, const char* step, Clock::time_point deadline) {
+    append_length('*', words.size());
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      append_length('$', lengths[i]);
+      out.append(words[i], lengths[i]);
+      out.append("\r\n");
+    }
     words.clear();
     lengths.clear();
-    if (size < 0) {
-      return false;
-    }
-    out.append(command, static_cast<std::size_t>(size));
-    redisFreeCommand(command);
     auto seq = pending.push({waiter, step, deadline});
     if (waiter != nullptr) {
       waiter->state = this;
@@ -281,7 +289,6 @@ struct RedisConnection::State : std::enable_shared_from_this<State> {
     if (!write_in_flight) {
       start_write();
     }
-    return true;
   }
 
   /// Resumes the waiting eval through the io_context, never from inside the read loop or the
@@ -561,6 +568,8 @@ void RedisConnection::close() { state_->close(); }
 bool RedisConnection::ready() const { return state_->phase == State::Phase::up; }
 std::uint64_t RedisConnection::round_trips() const { return state_->round_trips; }
 std::uint64_t RedisConnection::failures() const { return state_->failures; }
+const std::string& RedisConnection::host() const { return state_->url.host; }
+std::uint16_t RedisConnection::port() const { return state_->url.port; }
 const std::string& RedisConnection::last_error() const { return state_->last_error; }
 const std::string& RedisConnection::display() const { return state_->url.display; }
 
@@ -588,9 +597,7 @@ net::Task<RedisReply> RedisConnection::eval(const RedisScript& script,
     for (const auto& word : args) {
       state->add_word(word);
     }
-    if (!state->queue(&waiter, nullptr, Clock::now() + state->command_timeout)) {
-      co_return no_reply(RedisReplyKind::unavailable, "cannot format");
-    }
+    state->queue(&waiter, nullptr, Clock::now() + state->command_timeout);
     // A custom operation rather than a timer or a channel per command: storing the handler
     // costs one allocation from Asio's per-thread recycling cache, and neither the reactor's
     // timer queue nor its mutex is touched.

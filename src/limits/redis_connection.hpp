@@ -111,6 +111,8 @@ class RedisConnection {
   const std::string& last_error() const;
   /// The URL with its password hidden.
   const std::string& display() const;
+  const std::string& host() const;
+  std::uint16_t port() const;
 
   /// Called with true when the connection becomes ready, false when a ready one is lost (not
   /// on close()). The caller logs once and flips its readiness; it must not destroy *this.

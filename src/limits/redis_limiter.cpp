@@ -12,61 +12,60 @@ namespace {
 // request; floor(previous * (period - elapsed) / period) + current + 1 <= limit lets one in;
 // all rates must agree, and only then is the request counted in each. Lua numbers are
 // doubles: exact while limit * period_ms stays below 2^53 (a billion a day would not).
+//
+// The windows are one string of packed doubles (start, previous, current per rate) written
+// with SET ... PX: two redis.call()s per decision. Each call costs Redis ~1.8 us of CPU, so
+// the first layout (a hash read with HMGET, written with HSET and PEXPIRE, field names built
+// per call) cost 9.8 us per decision against 6.4 us now (redis-benchmark, EVALSHA pipelined,
+// 100,000 identities; a script that only returns costs 1.4 us).
 constexpr std::string_view kScript = R"lua(
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
-local fields = {}
-for i = 1, n do
-  fields[#fields + 1] = 's' .. i
-  fields[#fields + 1] = 'p' .. i
-  fields[#fields + 1] = 'c' .. i
+local unpack_, floor = struct.unpack, math.floor
+-- A value of another shape (another rate count) starts the windows afresh.
+local raw = redis.call('GET', key)
+if raw and #raw ~= 24 * n then
+  raw = nil
 end
-local stored = redis.call('HMGET', key, unpack(fields))
-local start, prev, cur, limit, period = {}, {}, {}, {}, {}
-local allowed = 1
-local ttl = 0
+local out = {1}
+local pos = 1
 for i = 1, n do
-  limit[i] = tonumber(ARGV[1 + 2 * i])
-  period[i] = tonumber(ARGV[2 + 2 * i])
-  local s = tonumber(stored[3 * i - 2]) or 0
-  local p = tonumber(stored[3 * i - 1]) or 0
-  local c = tonumber(stored[3 * i]) or 0
-  if s == 0 or now >= s + period[i] then
-    if s ~= 0 and now < s + 2 * period[i] and c > 0 then
+  local limit = tonumber(ARGV[1 + 2 * i])
+  local period = tonumber(ARGV[2 + 2 * i])
+  local s, p, c = 0, 0, 0
+  if raw then
+    s, p, c, pos = unpack_('<ddd', raw, pos)
+  end
+  if s == 0 or now >= s + period then
+    if s ~= 0 and now < s + 2 * period and c > 0 then
       p = c
-      s = s + period[i]
+      s = s + period
     else
       p = 0
       s = now
     end
     c = 0
   end
-  start[i], prev[i], cur[i] = s, p, c
-  local used = math.floor(p * (period[i] - (now - s)) / period[i]) + c
-  if used + 1 > limit[i] then
-    allowed = 0
+  out[3 * i - 1], out[3 * i], out[3 * i + 1] = s, p, c
+  if floor(p * (period - (now - s)) / period) + c + 1 > limit then
+    out[1] = 0
   end
 end
-local out = {allowed}
-local values = {}
+local packed = {}
+local ttl = 1
 for i = 1, n do
-  if allowed == 1 then
-    cur[i] = cur[i] + 1
+  local period = tonumber(ARGV[2 + 2 * i])
+  if out[1] == 1 then
+    out[3 * i + 1] = out[3 * i + 1] + 1
   end
-  values[#values + 1] = 's' .. i
-  values[#values + 1] = start[i]
-  values[#values + 1] = 'p' .. i
-  values[#values + 1] = prev[i]
-  values[#values + 1] = 'c' .. i
-  values[#values + 1] = cur[i]
-  out[#out + 1] = start[i]
-  out[#out + 1] = prev[i]
-  out[#out + 1] = cur[i]
-  ttl = math.max(ttl, start[i] + 2 * period[i] - now)
+  packed[i] = struct.pack('<ddd', out[3 * i - 1], out[3 * i], out[3 * i + 1])
+  local left = out[3 * i - 1] + 2 * period - now
+  if left > ttl then
+    ttl = left
+  end
 end
-redis.call('HSET', key, unpack(values))
-redis.call('PEXPIRE', key, math.max(ttl, 1))
+redis.call('SET', key, table.concat(packed), 'PX', ttl)
 return out
 )lua";
 
@@ -78,7 +77,7 @@ const RedisScript& sliding_window_script() {
 }
 
 std::string redis_key(std::string_view policy, std::string_view identity) {
-  std::string key = "rampart:rl:{";
+  std::string key = "rampart:rl2:{";
   key += policy;
   key += '|';  // a policy's name has no '|': the first one separates
   key += identity;
@@ -86,10 +85,9 @@ std::string redis_key(std::string_view policy, std::string_view identity) {
   return key;
 }
 
-std::vector<std::string> script_args(std::span<const Rate> rates, std::int64_t now_ms) {
+ScriptArgs script_args(std::span<const Rate> rates, std::int64_t now_ms) {
   const std::size_t n = std::min(rates.size(), kMaxRatesPerPolicy);
-  std::vector<std::string> args;
-  args.reserve(2 + 2 * n);
+  ScriptArgs args;
   args.push_back(std::to_string(now_ms));
   args.push_back(std::to_string(n));
   for (std::size_t i = 0; i < n; ++i) {
@@ -141,14 +139,34 @@ RedisBackend::RedisBackend(RedisUrl url) : url_(std::move(url)) {}
 
 RedisBackend::~RedisBackend() { stop(); }
 
-RedisConnection& RedisBackend::connection(net::asio::io_context& io) {
+RedisRouter& RedisBackend::router(net::asio::io_context& io) {
   std::lock_guard lock(mutex_);
-  for (auto& [owner, conn] : connections_) {
+  for (auto& [owner, router] : routers_) {
     if (owner == &io) {
-      return *conn;
+      return *router;
     }
   }
-  auto conn = std::make_unique<RedisConnection>(io, url_, kConnectTimeout, kCommandTimeout);
+  auto& seed = add_connection(io, url_);
+  routers_.emplace_back(&io, std::make_unique<RedisRouter>(*this, io, seed));
+  return *routers_.back().second;
+}
+
+RedisConnection& RedisBackend::node(net::asio::io_context& io, const std::string& host,
+                                    std::uint16_t port) {
+  RedisUrl url = url_;
+  url.host = host;
+  url.port = port;
+  url.db = 0;  // a Cluster has no other
+  const bool v6 = host.find(':') != std::string::npos;
+  url.display = "redis://" + std::string(url.password.empty() ? "" : ":***@") +
+                (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  std::lock_guard lock(mutex_);
+  return add_connection(io, std::move(url));
+}
+
+RedisConnection& RedisBackend::add_connection(net::asio::io_context& io, RedisUrl url) {
+  auto conn =
+      std::make_unique<RedisConnection>(io, std::move(url), kConnectTimeout, kCommandTimeout);
   conn->on_state_change = [this](bool up) { state_changed(up); };
   down_.fetch_add(1);
   connections_.emplace_back(&io, std::move(conn));
@@ -197,6 +215,7 @@ void RedisBackend::stop() {
     conn->on_state_change = nullptr;
     conn->close();
   }
+  routers_.clear();  // they refer to connections_
   connections_.clear();
 }
 

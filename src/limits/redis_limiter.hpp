@@ -1,12 +1,13 @@
 #pragma once
 // The Redis backend of the rate limits (issue 11): the same sliding-window counter as
 // sliding_window.hpp, computed by one Lua script per decision so that every instance sharing
-// the Redis counts the same requests. One hash per identity and policy, hash-tagged whole
-// ("rampart:rl:{<policy>|<identity>}") so the script touches one Cluster slot, with an expiry
+// the Redis counts the same requests. One string per identity and policy, hash-tagged whole
+// ("rampart:rl2:{<policy>|<identity>}") so the script touches one Cluster slot, with an expiry
 // set inside the script. Each worker has its own pipelined connection (RedisConnection); when
 // Redis cannot answer, the caller decides with the local table instead.
 
 #include <atomic>
+#include <boost/container/static_vector.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,18 +17,22 @@
 #include <vector>
 
 #include "limits/local_limiter.hpp"
+#include "limits/redis_cluster.hpp"
 #include "limits/redis_connection.hpp"
 
 namespace rampart::limits {
 
-/// The script: KEYS[1] the identity's hash; ARGV now_ms, n, then limit and period_ms for each
+/// The script: KEYS[1] the identity's windows; ARGV now_ms, n, then limit and period_ms for each
 /// rate. Returns {allowed, start_1, previous_1, current_1, ..., start_n, previous_n,
 /// current_n}: the windows after the decision, from which peek() gives the numbers.
 const RedisScript& sliding_window_script();
 
 std::string redis_key(std::string_view policy, std::string_view identity);
+/// The script's ARGV: now_ms, n, then limit and period_ms per rate. In place, short strings
+/// each: no allocation per decision.
+using ScriptArgs = boost::container::static_vector<std::string, 2 + 2 * kMaxRatesPerPolicy>;
 /// The script's ARGV for `rates` at `now_ms`.
-std::vector<std::string> script_args(std::span<const Rate> rates, std::int64_t now_ms);
+ScriptArgs script_args(std::span<const Rate> rates, std::int64_t now_ms);
 /// The decision a script reply stands for; nullopt when the reply is not one (an error, a
 /// timeout, a reply of the wrong shape: then the caller decides locally).
 std::optional<LimitDecision> decision_from_reply(const RedisReply& reply,
@@ -46,8 +51,11 @@ class RedisBackend {
   ~RedisBackend();
 
   const RedisUrl& url() const { return url_; }
-  /// The calling worker's connection (made now on its first call, on `io`).
-  RedisConnection& connection(net::asio::io_context& io);
+  /// The calling worker's way to Redis (made now on its first call, on `io`).
+  RedisRouter& router(net::asio::io_context& io);
+  /// A connection of the calling worker to another node of a Cluster (db 0, the URL's user
+  /// and password); for RedisRouter.
+  RedisConnection& node(net::asio::io_context& io, const std::string& host, std::uint16_t port);
   /// Every worker's connection is up. For /health/ready (`"redis"`).
   bool healthy() const;
   /// Closes every connection: call once the workers are joined, before they are destroyed.
@@ -58,10 +66,12 @@ class RedisBackend {
 
  private:
   void state_changed(bool up);
+  RedisConnection& add_connection(net::asio::io_context& io, RedisUrl url);
 
   RedisUrl url_;
   mutable std::mutex mutex_;
   std::vector<std::pair<net::asio::io_context*, std::unique_ptr<RedisConnection>>> connections_;
+  std::vector<std::pair<net::asio::io_context*, std::unique_ptr<RedisRouter>>> routers_;
   std::atomic<int> down_{0};  ///< connections not ready
   std::atomic<bool> logged_healthy_{true};
 };

@@ -159,6 +159,12 @@ void WorkerMetrics::add(const CounterFamily& family, std::span<const std::string
   this->family(family).values[std::move(key)] += n;
 }
 
+std::uint64_t& WorkerMetrics::counter(const CounterFamily& family,
+                                      std::span<const std::string_view> values) {
+  std::vector<std::string> key(values.begin(), values.end());
+  return this->family(family).values[std::move(key)];
+}
+
 WorkerMetrics::Copy WorkerMetrics::copy() const {
   Copy copy;
   for (const auto& [name, m] : routes_) {

@@ -98,6 +98,9 @@ class WorkerMetrics {
   /// Adds `n` to the family's counter for `values` (one per label, in the family's order).
   void add(const CounterFamily& family, std::span<const std::string_view> values,
            std::uint64_t n = 1);
+  /// The counter for `values`, to increment directly: for a count taken on every request
+  /// (add() builds a key and looks it up). Stable: entries are never removed.
+  std::uint64_t& counter(const CounterFamily& family, std::span<const std::string_view> values);
 
   std::int64_t active_connections = 0;
   std::array<std::uint64_t, kRejectReasons.size()> rejected{};

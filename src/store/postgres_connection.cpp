@@ -1,6 +1,9 @@
 #include "store/postgres_connection.hpp"
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 
 #include "config/printable.hpp"
@@ -155,7 +158,8 @@ std::string Connection::explain(const Failure& failure) {
 }
 
 void Connection::reconnect_if_broken() {
-  if (PQstatus(conn_) != CONNECTION_OK) {
+  if (timed_out_ || PQstatus(conn_) != CONNECTION_OK) {
+    timed_out_ = false;
     PQreset(conn_);
     if (PQstatus(conn_) != CONNECTION_OK) {
       throw Failure{"", "cannot connect: " + libpq_error()};
@@ -172,14 +176,70 @@ Result Connection::run(const std::string& sql, std::initializer_list<Param> para
     lengths.push_back(param.value ? static_cast<int>(param.value->size()) : 0);
     formats.push_back(param.binary ? 1 : 0);
   }
-  Result result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), lengths.data(), formats.data(), /*text=*/0));
-  return checked(std::move(result));
+  if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                        lengths.data(), formats.data(), /*text=*/0) == 0) {
+    throw Failure{"", libpq_error()};
+  }
+  return checked(await_result());
 }
 
-void Connection::script(const char* sql) { checked(Result(PQexec(conn_, sql))); }
+void Connection::script(const char* sql) {
+  if (PQsendQuery(conn_, sql) == 0) {
+    throw Failure{"", libpq_error()};
+  }
+  checked(await_result());
+}
 
-void Connection::rollback() noexcept { PQclear(PQexec(conn_, "ROLLBACK")); }
+void Connection::rollback() noexcept {
+  try {
+    script("ROLLBACK");
+  } catch (const Failure&) {
+    // The connection is gone or hung: the server rolls back when it sees it closed.
+  }
+}
+
+void Connection::wait_socket(bool for_write, std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  pollfd watched{PQsocket(conn_), static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
+  int ready = left.count() > 0 ? ::poll(&watched, 1, static_cast<int>(left.count())) : 0;
+  if (ready == 0) {
+    timed_out_ = true;
+    throw Failure{"", "no answer within " + std::to_string(kStatementTimeout.count()) + "s"};
+  }
+  if (ready < 0 && errno != EINTR) {
+    timed_out_ = true;
+    throw Failure{"", "cannot wait for the server"};
+  }
+}
+
+Result Connection::await_result() {
+  auto deadline = std::chrono::steady_clock::now() + kStatementTimeout;
+  // A blocking connection sends the statement whole in PQsend*; nonblocking would need the
+  // same loop for PQflush, and statements here are small.
+  Result last;
+  Result error;
+  for (;;) {
+    while (PQisBusy(conn_) != 0) {
+      wait_socket(false, deadline);
+      if (PQconsumeInput(conn_) == 0) {
+        throw Failure{"", libpq_error()};
+      }
+    }
+    Result next(PQgetResult(conn_));
+    if (!next) {
+      break;
+    }
+    auto status = PQresultStatus(next.get());
+    bool failed = status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK;
+    if (failed && !error) {
+      error = std::move(next);
+    } else if (!failed) {
+      last = std::move(next);
+    }
+  }
+  return error ? std::move(error) : std::move(last);
+}
 
 Result Connection::checked(Result result) {
   auto status = PQresultStatus(result.get());

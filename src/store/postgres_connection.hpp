@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -57,6 +58,12 @@ std::vector<std::string> password_forms(const std::string& conninfo);
 /// not read, so the URL and the password are cut out of its words too.
 class Connection {
  public:
+  /// How long one statement may take before the connection is given up. libpq has no such
+  /// bound: a server that hangs (stopped, or a half-dead network path whose kernel still
+  /// ACKs) would hold the store thread until TCP gives up, minutes later, and readiness and
+  /// key refreshes with it.
+  static constexpr std::chrono::seconds kStatementTimeout{5};
+
   /// Connects (connect_timeout=5 unless the URL sets one); throws StoreError.
   explicit Connection(const StoreLocation& where);
   ~Connection();
@@ -104,14 +111,20 @@ class Connection {
 
  private:
   void reconnect_if_broken();
+  /// Waits for the statement just sent, within kStatementTimeout: its error, else its last
+  /// result. A statement that does not finish in time throws Failure and marks the connection
+  /// for a reconnect (the server aborts the statement when it sees the socket close).
+  Result await_result();
+  void wait_socket(bool for_write, std::chrono::steady_clock::time_point deadline);
   Result checked(Result result);
   static std::string explain(const Failure& failure);
   /// libpq's own words, on one line, with the URL given as its display form.
   std::string libpq_error() const;
 
   PGconn* conn_ = nullptr;
-  std::string display_;   ///< the URL without its password, for messages
-  std::string conninfo_;  ///< the URL as given, for libpq
+  bool timed_out_ = false;  ///< a statement outlived kStatementTimeout: reconnect first
+  std::string display_;     ///< the URL without its password, for messages
+  std::string conninfo_;    ///< the URL as given, for libpq
   std::vector<std::string> secrets_;
 };
 

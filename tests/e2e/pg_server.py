@@ -19,6 +19,7 @@ import glob
 import os
 import pwd
 import secrets
+import signal
 import shutil
 import socket
 import string
@@ -247,6 +248,32 @@ class PgServer:
     def stop_fast(self):
         """`pg_ctl stop -m fast`: an outage of the store. True when it stopped."""
         return self._stop("fast") == 0
+
+    def _processes(self):
+        """The postmaster's pid (first line of postmaster.pid) and its children's."""
+        with open(os.path.join(self.data, "postmaster.pid")) as f:
+            main = int(f.readline())
+        pids = [main]
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open("/proc/%s/stat" % entry) as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == main:
+                    pids.append(int(entry))
+        return pids
+
+    def freeze(self):
+        """SIGSTOP to the server and its backends: a store that hangs (the kernel still
+        accepts and ACKs, nothing answers), unlike a stopped one that refuses."""
+        for pid in self._processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self):
+        for pid in self._processes():
+            os.kill(pid, signal.SIGCONT)
 
     def restart(self, timeout=20.0):
         """Starts the stopped server again on the same port; "" or the reason it did not."""

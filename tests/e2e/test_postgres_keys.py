@@ -393,6 +393,41 @@ class PostgresOutageTest(PostgresCase):
         self.assert_no_password_anywhere([rp])
 
 
+    def test_hung_store_is_given_up_within_bounds(self):
+        """A server that hangs (SIGSTOP: connections accepted, nothing answered) is not a
+        refused one: without a statement deadline the store thread waited for TCP, minutes."""
+        rp = self.rp
+        key, key_id, made_at = self.create_key(rp, "before-hang")
+        self.wait_status(rp, key, 200, made_at, "a new key")
+        self.addCleanup(self.server.thaw)
+        self.server.freeze()
+        frozen_at = time.monotonic()
+        down = wait_until(lambda: ready(rp.port)[0] == 503, 15.0, 0.2)
+        self.assertTrue(down, "readiness still %r %.1fs after the store hung" % (
+            ready(rp.port), time.monotonic() - frozen_at))
+        # Requests are not held up by the hung store: the last table answers at once.
+        for _ in range(3):
+            started = time.monotonic()
+            status, _, body = self.get(rp, "/echo/private", {"X-API-Key": key})
+            self.assertEqual(status, 200, body)
+            self.assertLess(time.monotonic() - started, 1.0)
+        # A command gives up with one line (connect_timeout), not after TCP's minutes.
+        started = time.monotonic()
+        p = self.cli(rp, "keys", "list", timeout=30)
+        self.assertNotEqual(p.returncode, 0, p.stdout)
+        self.assertLess(time.monotonic() - started, 15.0)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+        self.server.thaw()
+        thawed_at = time.monotonic()
+        up = wait_until(lambda: ready(rp.port)[0] == 200, 20.0, 0.2)
+        self.assertTrue(up, "readiness still %r %.1fs after the store came back" % (
+            ready(rp.port), time.monotonic() - thawed_at))
+        fresh, _, made_at = self.create_key(rp, "after-hang")
+        self.wait_status(rp, fresh, 200, made_at, "a key made after the hang")
+        self.assert_no_password_anywhere([rp])
+
+
 class PostgresStoreCommandsTest(E2ETest):
     """CLI only: backup on PostgreSQL, and a wrong password."""
 

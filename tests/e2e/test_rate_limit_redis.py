@@ -104,8 +104,8 @@ class RedisRateLimitTest(E2ETest):
         self.assertEqual(passed, 10)  # 10 in total, not 10 per instance
         self.assertEqual(self.decisions(a, "redis") + self.decisions(b, "redis"), 16)
         # The counters live in db 2 under one hash-tagged key per identity, with an expiry.
-        keys = self.redis.cli("-n", "2", "--scan", "--pattern", "rampart:rl:*").split()
-        self.assertEqual(keys, ["rampart:rl:{route:limited|ip:127.0.0.1}"])
+        keys = self.redis.cli("-n", "2", "--scan", "--pattern", "rampart:rl2:*").split()
+        self.assertEqual(keys, ["rampart:rl2:{route:limited|ip:127.0.0.1}"])
         ttl = int(self.redis.cli("-n", "2", "PTTL", keys[0]).strip())
         self.assertGreater(ttl, 0)
         self.assertLessEqual(ttl, 120_000)

@@ -103,8 +103,9 @@ void read_origins(const config::Field& field, config::ProblemList& problems, con
 
 }  // namespace
 
-bool CorsSettings::allows(std::string_view origin) const {
-  return std::find(origins.begin(), origins.end(), origin) != origins.end();
+const std::string* CorsSettings::find(std::string_view origin) const {
+  auto at = std::find(origins.begin(), origins.end(), origin);
+  return at == origins.end() ? nullptr : &*at;
 }
 
 std::optional<std::string> normalise_origin(std::string_view text) {

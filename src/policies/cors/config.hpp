@@ -26,7 +26,8 @@ struct CorsSettings final : config::PolicySettings {
   bool credentials = false;
   std::chrono::seconds max_age{600};
 
-  bool allows(std::string_view normalised_origin) const;
+  /// The listed origin equal to `normalised_origin`, or null.
+  const std::string* find(std::string_view normalised_origin) const;
 };
 
 /// The normalised form of an origin (RFC 6454: scheme://host[:port], lower case, no default

@@ -11,13 +11,21 @@ bool is_preflight(const http::Exchange& exchange) {
          request.headers.has(http::field::access_control_request_method);
 }
 
-std::optional<std::string> CorsPolicy::allowed_origin(std::string_view origin) const {
-  auto normalised = normalise_origin(http::trim_ows(origin));
-  if (normalised && settings_.allows(*normalised)) {
-    return normalised;
+std::optional<std::string_view> CorsPolicy::allowed_origin(std::string_view origin) const {
+  origin = http::trim_ows(origin);
+  // A browser sends the origin serialised, which is the normalised form already: found as
+  // it is, with no allocation. Other spellings are normalised first.
+  const std::string* listed = settings_.find(origin);
+  if (listed == nullptr) {
+    if (auto normalised = normalise_origin(origin)) {
+      listed = settings_.find(*normalised);
+    }
+  }
+  if (listed != nullptr) {
+    return *listed;
   }
   if (settings_.any_origin) {
-    return std::string("*");
+    return std::string_view("*");
   }
   return std::nullopt;
 }

@@ -27,7 +27,7 @@ class CorsPolicy final : public Policy {
 
  private:
   /// The value for Access-Control-Allow-Origin when `origin` (as sent) may read the answer.
-  std::optional<std::string> allowed_origin(std::string_view origin) const;
+  std::optional<std::string_view> allowed_origin(std::string_view origin) const;
   void add_allow_fields(std::string& out, std::string_view origin) const;
 
   const CorsSettings& settings_;

@@ -110,7 +110,7 @@ void JwksSource::detach() {
   fetch_pending_ = false;
 }
 
-JwksFetcher::JwksFetcher() : work_(io_.get_executor()), tls_(make_tls_client_context()) {
+JwksFetcher::JwksFetcher() : work_(io_.get_executor()) {
   counts_.help = std::string(kJwksFetches.help);
   counts_.labels.assign(kJwksFetchLabels, kJwksFetchLabels + 2);
   thread_ = std::thread([this] { io_.run(); });
@@ -190,9 +190,19 @@ net::Task<void> JwksFetcher::keep_fresh(std::weak_ptr<JwksSource> weak) {
       co_return;
     }
     source->fetch_started();
-    auto response =
-        co_await fetch_jwks(tls_, source->url(), kMaxJwksBytes,
-                            std::chrono::duration_cast<std::chrono::milliseconds>(kFetchTimeout));
+    JwksResponse response;
+    try {
+      if (!tls_) {
+        tls_.emplace(make_tls_client_context());
+      }
+    } catch (const std::exception& e) {
+      response.error = std::string("cannot set up TLS: ") + e.what();
+    }
+    if (tls_) {
+      response =
+          co_await fetch_jwks(*tls_, source->url(), kMaxJwksBytes,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(kFetchTimeout));
+    }
     std::chrono::seconds next = retry;
     if (response.too_large) {
       // An answer, refused as it came (over 1 MiB, cut short): the endpoint is up but wrong.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 
 namespace rampart::policies {
@@ -16,11 +17,18 @@ std::int64_t now_ms() {
       .count();
 }
 
-void count_decision(RateLimitSlot& slot, std::string_view backend) {
-  if (slot.metrics) {
-    const std::string_view labels[] = {backend};
-    slot.metrics->add(kRateLimitDecisions, labels);
-  }
+std::uint64_t* decision_counter(observe::WorkerMetrics& metrics, std::string_view backend) {
+  const std::string_view labels[] = {backend};
+  return &metrics.counter(kRateLimitDecisions, labels);
+}
+
+/// Appends "<name><n>\r\n": fmt's format string costs ~1,000 instructions for three lines.
+void append_field(std::string& out, std::string_view name, std::uint64_t n) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out += name;
+  out.append(digits, end);
+  out += "\r\n";
 }
 
 }  // namespace
@@ -29,9 +37,12 @@ std::unique_ptr<PolicySlot> RateLimitPolicy::make_slot(net::WorkerContext& worke
   auto slot = std::make_unique<RateLimitSlot>();
   slot->metrics = &worker.metrics;
   worker.metrics.declare(kRateLimitDecisions);
+  slot->decided_local = decision_counter(worker.metrics, "local");
   if (redis_) {
+    slot->decided_redis = decision_counter(worker.metrics, "redis");
+    slot->decided_fallback = decision_counter(worker.metrics, "local_fallback");
     worker.metrics.declare(kRedisErrors);
-    slot->redis = &redis_->connection(worker.io);
+    slot->redis = &redis_->router(worker.io);
     // Its reconnect and deadline timers would keep the worker's event loop alive at exit.
     worker.at_stop([redis = slot->redis] { redis->close(); });
   }
@@ -43,9 +54,10 @@ Verdict RateLimitPolicy::apply(http::Exchange& exchange, const std::vector<limit
   const auto& rate = rates[decision.tightest];
   auto& headers = exchange.limit_headers;
   headers.clear();
-  fmt::format_to(std::back_inserter(headers),
-                 "RateLimit-Limit: {}\r\nRateLimit-Remaining: {}\r\nRateLimit-Reset: {}\r\n",
-                 rate.limit, decision.window.remaining, decision.window.reset_s);
+  append_field(headers, "RateLimit-Limit: ", rate.limit);
+  append_field(headers, "RateLimit-Remaining: ", decision.window.remaining);
+  append_field(headers, "RateLimit-Reset: ",
+               static_cast<std::uint64_t>(std::max<std::int64_t>(0, decision.window.reset_s)));
   if (decision.allowed) {
     return Verdict::next;
   }
@@ -58,21 +70,20 @@ Verdict RateLimitPolicy::apply(http::Exchange& exchange, const std::vector<limit
   return respond(exchange, std::move(problem));
 }
 
-Verdict RateLimitPolicy::decide_locally(http::Exchange& exchange, RateLimitSlot& slot,
-                                        std::string_view backend) const {
+Verdict RateLimitPolicy::decide_locally(http::Exchange& exchange, std::uint64_t& decisions) const {
   const auto& rates = policy_.rates_for(exchange.tier);
-  count_decision(slot, backend);
+  ++decisions;
   return apply(exchange, rates, local_->take(key_, exchange.identity, rates, now_ms()));
 }
 
 Verdict RateLimitPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_base) const {
   auto& slot = *static_cast<RateLimitSlot*>(slot_base);
   if (!slot.redis) {
-    return decide_locally(exchange, slot, "local");
+    return decide_locally(exchange, *slot.decided_local);
   }
   if (!slot.redis->ready()) {
-    redis_->note_fallback(*slot.redis);
-    return decide_locally(exchange, slot, "local_fallback");
+    redis_->note_fallback(slot.redis->seed());
+    return decide_locally(exchange, *slot.decided_fallback);
   }
   return Verdict::pending;
 }
@@ -88,7 +99,7 @@ net::Task<Verdict> RateLimitPolicy::wait(http::Exchange& exchange, PolicySlot* s
   if (auto decision = limits::decision_from_reply(reply, rates, now)) {
     slot.metrics->redis_round_trip.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count());
-    count_decision(slot, "redis");
+    ++*slot.decided_redis;
     co_return apply(exchange, rates, *decision);
   }
   using Kind = limits::RedisReplyKind;
@@ -97,8 +108,8 @@ net::Task<Verdict> RateLimitPolicy::wait(http::Exchange& exchange, PolicySlot* s
                                    : reply.kind == Kind::error       ? "error"
                                                                      : "bad_reply"};
   slot.metrics->add(kRedisErrors, kind);
-  redis_->note_fallback(*slot.redis);
-  co_return decide_locally(exchange, slot, "local_fallback");
+  redis_->note_fallback(slot.redis->seed());
+  co_return decide_locally(exchange, *slot.decided_fallback);
 }
 
 void RateLimitPolicy::on_response(http::Exchange& exchange, PolicySlot* /*slot*/) const {

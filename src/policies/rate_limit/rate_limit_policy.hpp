@@ -37,8 +37,12 @@ inline const observe::CounterFamily kRedisErrors{
 
 /// A worker's way to Redis, when there is one.
 struct RateLimitSlot final : PolicySlot {
-  limits::RedisConnection* redis = nullptr;
+  limits::RedisRouter* redis = nullptr;
   observe::WorkerMetrics* metrics = nullptr;
+  /// rampart_rate_limit_decisions_total{backend}, counted on every request of the route.
+  std::uint64_t* decided_local = nullptr;
+  std::uint64_t* decided_redis = nullptr;
+  std::uint64_t* decided_fallback = nullptr;
 };
 
 class RateLimitPolicy final : public Policy {
@@ -60,8 +64,8 @@ class RateLimitPolicy final : public Policy {
   const observe::CounterFamily* refusal_counter() const override { return &kRateLimited; }
 
  private:
-  Verdict decide_locally(http::Exchange& exchange, RateLimitSlot& slot,
-                         std::string_view backend) const;
+  /// The local table decides; `decisions` is the backend's decision counter.
+  Verdict decide_locally(http::Exchange& exchange, std::uint64_t& decisions) const;
   /// Headers, and the 429 when refused.
   Verdict apply(http::Exchange& exchange, const std::vector<limits::Rate>& rates,
                 const limits::LimitDecision& decision) const;

@@ -50,18 +50,15 @@ SignatureVerdict WebhookPolicy::check(const http::Exchange& exchange) const {
 }
 
 Verdict WebhookPolicy::on_request(http::Exchange& exchange, PolicySlot* /*slot*/) const {
-  const auto verdict = check(exchange);
+  auto verdict = check(exchange);
   if (!verdict.refusal.empty()) {
     return bad_signature(exchange, verdict.refusal);
   }
+  exchange.pending_note = std::move(verdict.replay_key);
   return Verdict::pending;  // signed: now the store says whether it was seen before
 }
 
 net::Task<Verdict> WebhookPolicy::wait(http::Exchange& exchange, PolicySlot* /*slot*/) const {
-  const auto verdict = check(exchange);
-  if (!verdict.refusal.empty()) {
-    co_return bad_signature(exchange, verdict.refusal);
-  }
   struct Answer {
     explicit Answer(net::Executor executor) : timer(executor) {}
     net::Timer timer;
@@ -71,7 +68,7 @@ net::Task<Verdict> WebhookPolicy::wait(http::Exchange& exchange, PolicySlot* /*s
   auto answer = std::make_shared<Answer>(co_await net::asio::this_coro::executor);
   answer->timer.expires_at(net::Timer::time_point::max());
   const auto now = store::unix_now();
-  replays_->mark(std::string(settings_.scheme_name()), verdict.replay_key,
+  replays_->mark(std::string(settings_.scheme_name()), std::move(exchange.pending_note),
                  now + settings_.tolerance.count(), now, [answer](std::optional<bool> first) {
                    // On the marks' thread: the answer is handed to the worker's.
                    net::asio::post(answer->timer.get_executor(), [answer, first] {

@@ -133,7 +133,8 @@ class RedisServer {
  public:
   /// A running server, requiring `password` when it is not empty; nullptr and `reason` when
   /// redis-server is not installed or does not start within 10 s.
-  static std::unique_ptr<RedisServer> start(std::string& reason, const std::string& password) {
+  static std::unique_ptr<RedisServer> start(std::string& reason, const std::string& password,
+                                            std::vector<std::string> extra = {}) {
     std::unique_ptr<RedisServer> server(new RedisServer());
     server->binary_ = find_binary();
     if (server->binary_.empty()) {
@@ -147,6 +148,7 @@ class RedisServer {
     }
     server->dir_ = dir;
     server->password_ = password;
+    server->extra_ = std::move(extra);
     for (int attempt = 0; attempt < 3; ++attempt) {  // another process may take the port
       server->port_ = free_port();
       if (server->launch(reason)) {
@@ -226,6 +228,7 @@ class RedisServer {
     if (!password_.empty()) {
       words.insert(words.end(), {"--requirepass", password_});
     }
+    words.insert(words.end(), extra_.begin(), extra_.end());
     // Made before fork(): the child may only make async-signal-safe calls.
     std::vector<char*> argv;
     for (auto& word : words) {
@@ -287,6 +290,7 @@ class RedisServer {
   std::string binary_;
   std::string dir_;
   std::string password_;
+  std::vector<std::string> extra_;  ///< more redis-server arguments (cluster mode)
   int port_ = 0;
   pid_t pid_ = -1;
 };
