@@ -3,7 +3,8 @@ BUILD_DIR ?= build
 SAN_BUILD_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build setup test-asan bench clean format format-check fuzz fuzz-smoke fuzz-build
+.PHONY: run test build setup test-asan bench clean format format-check fuzz fuzz-smoke fuzz-build \
+	demo-audit
 
 setup:
 	./scripts/setup
@@ -17,6 +18,10 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 2 --timeout 300
+
+# The five field-report replicas (examples/field), each audited alone and behind rampart.
+demo-audit: build
+	/usr/bin/python3 examples/field/demo-audit --rampart $(abspath $(BUILD_DIR))/rampart
 
 # The same tests against an AddressSanitizer + UBSan build (CI runs both).
 test-asan: setup

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/audit_command.hpp"
 #include "cli/check_command.hpp"
 #include "cli/keys_command.hpp"
 #include "cli/serve_command.hpp"
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
   check->add_option("-c,--config", config_path, "config file")->capture_default_str();
   std::optional<std::string> env;
   check->add_option("--env", env, "validate as this env (production|development)");
+  bool check_report = false;
+  check->add_flag("--report", check_report, "after ok, print a scored report of the config");
 
   auto* version = app.add_subcommand("version", "print the version");
   version->add_option("-c,--config", config_path, "ignored; accepted like every command");
@@ -67,6 +70,32 @@ int main(int argc, char** argv) {
   auto* restore = with_config(app.add_subcommand("restore", "fill an empty store from FILE"));
   restore->add_option("FILE", file, "a file made by rampart backup")->required();
 
+  rampart::cli::AuditArgs audit_args;
+  auto* audit = app.add_subcommand("audit", "probe a running service; print a scored report");
+  audit->add_option("-c,--config", config_path, "ignored; accepted like every command");
+  audit->add_option("URL", audit_args.url, "the service, e.g. http://127.0.0.1:8000/api/items")
+      ->required();
+  audit->add_option("--format", audit_args.format, "md (default), json or html");
+  audit->add_option("--out", audit_args.out, "write the report to FILE instead of stdout");
+  audit->add_option("--private", audit_args.private_paths, "a path that needs credentials")
+      ->allow_extra_args(false);
+  audit->add_option("--webhook", audit_args.webhook, "a webhook path that needs a signature");
+  audit->add_option("--fail-under", audit_args.fail_under, "exit 1 below this overall score");
+  audit->add_option("--max-requests", audit_args.max_requests, "request budget")
+      ->capture_default_str();
+  audit->add_option("--rate", audit_args.rate, "at most this many requests per second");
+  audit->add_option("--timeout", audit_args.timeout, "time budget of the whole audit")
+      ->capture_default_str();
+  audit
+      ->add_option("--health", audit_args.health,
+                   "health paths (default /health, "
+                   "/health/live, /health/ready)")
+      ->allow_extra_args(false);
+  audit->add_flag("--expect-unready", audit_args.expect_unready,
+                  "a dependency is down: readiness must say so");
+  audit->add_option("--slow", audit_args.slow, "a slow endpoint that must time out");
+  audit->add_option("--ca", audit_args.ca, "https: trust this CA file besides the system's");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -79,7 +108,10 @@ int main(int argc, char** argv) {
       return rampart::cli::run_serve(config_path);
     }
     if (*check) {
-      return rampart::cli::run_check(config_path, env);
+      return rampart::cli::run_check(config_path, env, check_report);
+    }
+    if (*audit) {
+      return rampart::cli::run_audit(audit_args);
     }
     if (*version) {
       std::printf("rampart %s\n", rampart::cli::kVersion);

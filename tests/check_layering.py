@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The layers of src/ include only downwards (docs/adding-a-policy.md):
 
+    cli -> audit -> (http, config)
     cli, admin -> gateway -> policies -> (limits, store) -> net -> observe -> http -> config
 
 A layer may include itself and anything below it; main.cpp may include anything. Prints each
@@ -21,7 +22,9 @@ BELOW = {
     "policies": {"config", "http", "observe", "net", "store", "limits"},
     "gateway": {"config", "http", "observe", "net", "policies", "store", "limits"},
     "admin": {"config", "http", "observe", "store"},
-    "cli": {"config", "http", "observe", "net", "policies", "gateway", "admin", "store", "limits"},
+    "audit": {"config", "http"},
+    "cli": {"config", "http", "observe", "net", "policies", "gateway", "admin", "store", "limits",
+            "audit"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

@@ -3,6 +3,8 @@
 #include <exception>
 #include <iostream>
 
+#include "audit/report.hpp"
+#include "cli/config_report.hpp"
 #include "config/config.hpp"
 #include "policies/registry.hpp"
 
@@ -22,7 +24,8 @@ std::optional<config::Env> parse_env(const std::string& text) {
 
 }  // namespace
 
-int run_check(const std::string& config_path, const std::optional<std::string>& env_override) {
+int run_check(const std::string& config_path, const std::optional<std::string>& env_override,
+              bool report) {
   auto options = policies::load_options();
   if (env_override) {
     options.env_override = parse_env(*env_override);
@@ -41,6 +44,10 @@ int run_check(const std::string& config_path, const std::optional<std::string>& 
       return 1;
     }
     std::cout << "ok\n";
+    if (report) {
+      // After "ok", never instead of it: scripts that read the first line keep working.
+      std::cout << '\n' << audit::render_markdown(config_report(*result.config, config_path));
+    }
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "rampart check: internal error: " << e.what() << '\n';
