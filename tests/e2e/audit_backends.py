@@ -11,6 +11,8 @@ Usage: python3 audit_backends.py PORT [--flag ...]
   --leak / --no-leak        malformed input -> 500 with a traceback, path, SQL, host
   --rate-limit N            429 after N requests per path (0: never)
   --no-retry-after          the 429s carry no Retry-After
+  --announce-limit          every answer states RateLimit-Limit: 1000 (a limit the burst does
+                            not reach)
   --body-limit BYTES        413 on a larger Content-Length before reading (0: read anything)
   --private-open            /api/private answers 200 without credentials (else 401)
   --webhook-open            /webhooks/stripe accepts unsigned events (else 400)
@@ -58,6 +60,7 @@ def parse_args(argv):
     p.add_argument("--no-leak", dest="leak", action="store_false")
     p.add_argument("--rate-limit", type=int)
     p.add_argument("--no-retry-after", action="store_true")
+    p.add_argument("--announce-limit", action="store_true")
     p.add_argument("--body-limit", type=int)
     p.add_argument("--private-open", action="store_true", default=None)
     p.add_argument("--webhook-open", action="store_true", default=None)
@@ -122,6 +125,8 @@ def make_handler(cfg):
             elif origin and cfg.cors == "wildcard-credentials":
                 self.send_header("Access-Control-Allow-Origin", "*")
                 self.send_header("Access-Control-Allow-Credentials", "true")
+            if cfg.announce_limit:
+                self.send_header("RateLimit-Limit", "1000")
             if cfg.request_id:
                 rid = self.headers.get("X-Request-ID") or str(uuid.uuid4())
                 self.send_header("X-Request-ID", rid)

@@ -165,6 +165,25 @@ class ProbeVariantsTest(AuditTest):
         self.assert_outcome(report, "SEC-RATE-NONE", "pass")
         self.assert_outcome(report, "SEC-RATE-NO-RETRY-AFTER", "fail")
 
+    def test_a_burst_that_cannot_show_a_limit_is_undecided(self):
+        # Every answer a 401: a limit behind authentication cannot be seen without a key.
+        b = self.backend("--rate-limit", "0")
+        report = self.audit_json(b.url + "api/private")
+        self.assert_outcome(report, "SEC-RATE-NONE", "undecided")
+        self.assertIn("credentials", [c for c in report["checks"]
+                                      if c["id"] == "SEC-RATE-NONE"][0]["detail"])
+        # Every answer a 404: nothing is routed there.
+        report = self.audit_json(b.url + "no/such/path")
+        self.assert_outcome(report, "SEC-RATE-NONE", "undecided")
+
+    def test_an_announced_limit_the_burst_does_not_reach_passes(self):
+        report = self.audit_json(self.backend("--rate-limit", "0", "--announce-limit").url)
+        self.assert_outcome(report, "SEC-RATE-NONE", "pass")
+        self.assert_outcome(report, "SEC-RATE-NO-RETRY-AFTER", "not_applicable")
+        # Without the announcement the same backend is a finding.
+        report = self.audit_json(self.backend("--rate-limit", "0").url)
+        self.assert_outcome(report, "SEC-RATE-NONE", "fail")
+
     def test_slow_endpoint_without_timeout(self):
         b = self.backend("--slow-seconds", "30")
         rc, out, err, seconds = run_audit(b.url, "--format", "json", "--slow", "/slow",

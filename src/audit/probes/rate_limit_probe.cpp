@@ -24,6 +24,9 @@ void probe_rate_limit(ProbeSession& session, std::vector<Check>& out) {
   std::size_t sent = 0;
   std::optional<ProbeResponse> last;
   std::string stopped;
+  std::size_t auth_refused = 0;          // 401/403: a limit behind authentication cannot be seen
+  std::size_t not_found = 0;             // 404: nothing is routed here to be limited
+  std::optional<std::string> announced;  // a limit the answers state, though not reached
   while (sent < kBurst) {
     auto response = session.send(request);
     if (!response || !response->answered()) {
@@ -42,10 +45,39 @@ void probe_rate_limit(ProbeSession& session, std::vector<Check>& out) {
       }
       return;
     }
+    auth_refused += response->status == 401 || response->status == 403 ? 1 : 0;
+    not_found += response->status == 404 ? 1 : 0;
+    if (!announced) {
+      if (auto limit = response->header("RateLimit-Limit")) {
+        announced = std::string(*limit);
+      } else if (auto x_limit = response->header("X-RateLimit-Limit")) {
+        announced = std::string(*x_limit);
+      }
+    }
     last = std::move(response);
   }
   if (sent < kBurst) {
     std::string why = "no 429 in " + std::to_string(sent) + " requests, then " + stopped;
+    add_undecided(out, "SEC-RATE-NONE", why);
+    add_undecided(out, "SEC-RATE-NO-RETRY-AFTER", why);
+    return;
+  }
+  if (announced) {
+    add_pass(out, "SEC-RATE-NONE",
+             "no 429 in " + std::to_string(kBurst) +
+                 " requests, but a limit is announced "
+                 "(RateLimit-Limit: " +
+                 announced->substr(0, 40) + ")");
+    add_not_applicable(out, "SEC-RATE-NO-RETRY-AFTER", "no 429 seen");
+    return;
+  }
+  if (auth_refused == kBurst || not_found == kBurst) {
+    const std::string why =
+        auth_refused == kBurst
+            ? "every request of the burst was refused for credentials: a limit behind "
+              "authentication cannot be seen without them (audit a public path)"
+            : "every request of the burst got 404: nothing to limit there (audit a path "
+              "that exists)";
     add_undecided(out, "SEC-RATE-NONE", why);
     add_undecided(out, "SEC-RATE-NO-RETRY-AFTER", why);
     return;
