@@ -513,6 +513,39 @@ class FieldDemoTest(AuditTest):
                 self.assertGreater(pair["behind_rampart"]["scores"]["overall"], 90)
 
 
+def chromium_console(page):
+    """(console lines, DOM) of `page` loaded in headless Chromium."""
+    p = subprocess.run([shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu",
+                        "--enable-logging=stderr", "--v=0", "--dump-dom", "file://" + page],
+                       capture_output=True, text=True, timeout=60 * SLOW)
+    return [l for l in p.stderr.splitlines() if ":CONSOLE" in l], p.stdout
+
+
+@unittest.skipUnless(shutil.which("chromium"), "Debian's chromium is not installed")
+class HtmlInChromiumTest(AuditTest):
+    """The HTML report opened in headless Chromium: no console message, every finding."""
+
+    def test_report_loads_clean_with_every_finding(self):
+        out_dir = tempfile.mkdtemp(prefix="rampart-audit-html-")
+        self.addCleanup(shutil.rmtree, out_dir, True)
+        # the detector itself: a page with a script error is caught
+        bad = os.path.join(out_dir, "bad.html")
+        with open(bad, "w") as f:
+            f.write("<html><body><script>undefinedFn()</script></body></html>")
+        self.assertTrue(chromium_console(bad)[0])
+        b = self.backend("--profile", "leaky")
+        page = os.path.join(out_dir, "report.html")
+        rc, _, err, _ = run_audit(b.url, "--format", "html", "--out", page, *ACCESS)
+        self.assertEqual(rc, 0, err)
+        console, dom = chromium_console(page)
+        self.assertEqual(console, [])
+        report = self.audit_json(b.url, *ACCESS)
+        findings = [c["id"] for c in report["checks"] if c["outcome"] == "fail"]
+        self.assertGreater(len(findings), 15)
+        for check_id in findings:
+            self.assertIn('id="%s"' % check_id, dom)
+
+
 class RampartInFrontTest(AuditTest):
     """A well-behaved backend that does none of the gateway's work, behind a well-configured
     rampart: no finding, nothing undecided."""
