@@ -1,0 +1,48 @@
+#include "policies/body/json_fast.hpp"
+
+#include <cstring>
+
+#include "policies/body/json_check.hpp"
+
+namespace rampart::policies {
+
+// Grown to the largest body seen, up to kMaxJsonStringBytes: a larger body goes to
+// check_json anyway (only it can tell a string over 1 MiB), so this bounds a worker's
+// simdjson buffers (~15 bytes per input byte) at ~15 MiB per route.
+FastJsonCheck::FastJsonCheck() : parser_(kMaxJsonStringBytes) {}
+
+bool FastJsonCheck::accepts(std::string_view body, std::size_t readable) {
+  // A body over 1 MiB may hold a string over 1 MiB, which simdjson accepts.
+  if (body.empty() || body.size() > kMaxJsonStringBytes) {
+    return false;
+  }
+  // simdjson accepts "\u0000"; a literal "\u0000" in the text is the only way to write a NUL
+  // that is valid JSON (a raw NUL byte is a control character, which simdjson refuses). A
+  // "\\u0000" (an escaped backslash) also lands here: check_json decides it, rarely.
+  if (memmem(body.data(), body.size(), "\\u0000", 6) != nullptr) {
+    return false;
+  }
+  if (parser_.capacity() < body.size() || parser_.max_depth() != kMaxJsonDepth) {
+    // Grow to the body size (a power of two, so a stream of growing bodies grows log times).
+    std::size_t capacity = 4096;
+    while (capacity < body.size()) {
+      capacity *= 2;
+    }
+    if (parser_.allocate(capacity, kMaxJsonDepth) != simdjson::SUCCESS) {
+      return false;
+    }
+  }
+  const char* data = body.data();
+  if (readable < body.size() + simdjson::SIMDJSON_PADDING) {
+    // simdjson's own copy (realloc_if_needed) allocates per call: reuse one buffer instead.
+    if (padded_size_ < body.size() + simdjson::SIMDJSON_PADDING) {
+      padded_size_ = parser_.capacity() + simdjson::SIMDJSON_PADDING;
+      padded_ = std::make_unique<char[]>(padded_size_);
+    }
+    std::memcpy(padded_.get(), body.data(), body.size());
+    data = padded_.get();
+  }
+  return parser_.parse(data, body.size(), false).error() == simdjson::SUCCESS;
+}
+
+}  // namespace rampart::policies
