@@ -14,7 +14,7 @@ import tempfile
 import time
 import unittest
 
-from harness import RAMPART_BIN, E2ETest, SharedRampart, base_config, metric, request
+from harness import ADMIN_KEY, RAMPART_BIN, E2ETest, SharedRampart, base_config, metric, request
 from httpkit import wait_until
 
 
@@ -261,6 +261,7 @@ class SchemaFileTest(E2ETest):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="rampart-schema-file-")
         self.addCleanup(shutil.rmtree, self.dir, True)
+        self.env = dict(os.environ, RAMPART_ADMIN_KEY=ADMIN_KEY)
 
     def write(self, name, text):
         with open(os.path.join(self.dir, name), "w") as f:
@@ -284,7 +285,7 @@ class SchemaFileTest(E2ETest):
                 if text is not None:
                     self.write(name, text)
                 rp = Rampart_for_check(self.dir, self.config(8000, name))
-                p = subprocess.run([RAMPART_BIN, "check", "-c", rp], cwd="/",
+                p = subprocess.run([RAMPART_BIN, "check", "-c", rp], cwd="/", env=self.env,
                                    capture_output=True, text=True, timeout=20)
                 self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
                 self.assertRegex(p.stderr, r"rampart\.yaml:\d+:\d+: routes\[0\]\.body\.schema: ")
@@ -292,8 +293,9 @@ class SchemaFileTest(E2ETest):
         self.write("good.json", '{"type": "object"}')
         p = subprocess.run([RAMPART_BIN, "check", "-c",
                             Rampart_for_check(self.dir, self.config(8000, "good.json"))],
-                           cwd="/", capture_output=True, text=True, timeout=20)
+                           cwd="/", env=self.env, capture_output=True, text=True, timeout=20)
         self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.strip(), "ok")
 
     def test_reload_applies_a_changed_schema_and_keeps_the_old_on_a_broken_one(self):
         up = self.start_upstream()
