@@ -188,6 +188,8 @@ bool JsonSchema::validate(const boost::json::value& instance,
     }
     Visitor all_failures(target, {"<root>"}, true, &results, unused);
     all_failures.validateSchema(impl_->schema);
+  } catch (const ErrorBudgetSpent&) {
+    // Enough recorded: the body is invalid (the first pass said so); report those.
   } catch (const std::exception&) {
     errors.push_back({"", "could not be validated against the schema"});
     return false;

@@ -201,6 +201,20 @@ namespace valijson {
 using rampart::policies::check_format;
 using rampart::policies::check_pattern;
 
+// valijson's own, with the error budget checked on the way into each subschema.
+template <>
+bool BoostVisitor::validateSchema(const Subschema& subschema) {
+  if (m_results != nullptr && m_results->numErrors() >= rampart::policies::kErrorBudget) {
+    throw rampart::policies::ErrorBudgetSpent{};
+  }
+  if (subschema.getAlwaysInvalid()) {
+    return false;
+  }
+  Subschema::ApplyFunction fn(
+      std::bind(validationCallback, std::placeholders::_1, std::ref(*this)));
+  return m_results == nullptr ? subschema.applyStrict(fn) : subschema.apply(fn);
+}
+
 template <>
 bool BoostVisitor::visit(const constraints::PatternConstraint& constraint) {
   return check_pattern(m_target, constraint, m_context, m_results);

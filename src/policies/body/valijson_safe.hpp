@@ -34,6 +34,16 @@
 
 namespace rampart::policies {
 
+/// How many errors (valijson's, wrappers included) a collecting validation records before it
+/// stops: a 1 MiB array of 500,000 wrong items would otherwise record a million errors
+/// (~200 MB, ~0.7 s) for a 422 that shows 20.
+inline constexpr std::size_t kErrorBudget = 100;
+
+/// Thrown by the visitor when the budget is spent; caught by JsonSchema::validate, which then
+/// reports what was recorded. It only ends the pass that collects errors for a body already
+/// found invalid, valijson offering no other way out of its recursion.
+struct ErrorBudgetSpent {};
+
 /// The compiled RE2 of every `pattern` and `patternProperties` key of one schema, by source.
 using RegexTable = std::unordered_map<std::string, std::unique_ptr<const re2::RE2>>;
 
@@ -58,6 +68,8 @@ namespace valijson {
 using BoostVisitor = ValidationVisitor<adapters::BoostJsonAdapter>;
 using StringVisitor = ValidationVisitor<adapters::StdStringAdapter>;
 
+template <>
+bool BoostVisitor::validateSchema(const Subschema& subschema);
 template <>
 bool BoostVisitor::visit(const constraints::PatternConstraint& constraint);
 template <>
