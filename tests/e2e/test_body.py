@@ -205,9 +205,10 @@ class SchemaTest(SharedRampart):
                                          route="orders", reason="schema_violation") or 0)
                          == before + 1, 3.0)
         self.assertTrue(got)
-        logs = self.rp.wait_log(lambda l: l.get("status") == 422 and
+        line = self.rp.wait_log(lambda l: l.get("status") == 422 and
                                 l.get("request_id") == doc["request_id"])
-        self.assertTrue(logs)
+        self.assertTrue(line)
+        self.assertEqual(line.get("reason"), "schema_violation", line)
 
     def test_missing_required_at_the_root(self):
         _, errors, _ = self.violations({"items": []})
