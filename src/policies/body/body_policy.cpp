@@ -85,7 +85,7 @@ Verdict BodyPolicy::check_schema(http::Exchange& exchange, BodySlot& slot) const
                                                "the body is not one well-formed JSON value")
                                  .because("document"));
   }
-  const boost::json::value document = slot.document_parser.release();
+  boost::json::value document = slot.document_parser.release();
   slot.document_parser.reset();
   std::vector<http::ProblemError> errors;
   if (settings_.schema->validate(document, errors)) {

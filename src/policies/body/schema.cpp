@@ -163,6 +163,26 @@ std::shared_ptr<const JsonSchema> JsonSchema::compile(std::string_view text, std
 
 namespace {
 
+/// valijson's Boost.JSON adapter knows int64 and double numbers only: a uint64 (an integer
+/// from 2^63 to 2^64-1, which Boost.JSON keeps exact) is neither, so it failed `type: number`
+/// and slipped past `maximum`, `multipleOf` and the other numeric bounds (found by the
+/// json_check fuzz target). As a double it is compared as a number; `type: integer` refuses
+/// it, as valijson refuses every double (fail closed). The document is the validator's own
+/// copy: the body goes upstream byte for byte.
+void widen_unsigned(boost::json::value& value) {
+  if (value.is_uint64()) {
+    value = static_cast<double>(value.get_uint64());
+  } else if (auto* array = value.if_array()) {
+    for (auto& item : *array) {
+      widen_unsigned(item);
+    }
+  } else if (auto* object = value.if_object()) {
+    for (auto& member : *object) {
+      widen_unsigned(member.value());
+    }
+  }
+}
+
 /// valijson's errors that only say "a child failed" above the child's own error.
 bool is_wrapper(std::string_view description) {
   return description.starts_with("Failed to validate item #") ||
@@ -173,8 +193,9 @@ bool is_wrapper(std::string_view description) {
 
 }  // namespace
 
-bool JsonSchema::validate(const boost::json::value& instance,
+bool JsonSchema::validate(boost::json::value& instance,
                           std::vector<http::ProblemError>& errors) const {
+  widen_unsigned(instance);
   using Visitor = valijson::ValidationVisitor<valijson::adapters::BoostJsonAdapter>;
   RegexScope scope(impl_->regexes);
   std::unordered_map<std::string, std::regex> unused;  // valijson's; the RE2 table replaces it

@@ -33,8 +33,9 @@ class JsonSchema {
   JsonSchema& operator=(const JsonSchema&) = delete;
 
   /// True when `instance` satisfies the schema. Otherwise fills `errors` with at most
-  /// kMaxSchemaErrors violations, most specific first, and returns false.
-  bool validate(const boost::json::value& instance, std::vector<http::ProblemError>& errors) const;
+  /// kMaxSchemaErrors violations, most specific first, and returns false. `instance` may be
+  /// changed first: integers past 2^63 become doubles (see schema.cpp).
+  bool validate(boost::json::value& instance, std::vector<http::ProblemError>& errors) const;
 
   /// How many `pattern`/`patternProperties` regexes it compiled (RE2).
   std::size_t regex_count() const;

@@ -53,7 +53,8 @@ void run_file(const std::filesystem::path& file, Tally& tally) {
     for (const auto& test_value : tests) {
       const auto& test = test_value.as_object();
       std::vector<http::ProblemError> errors;
-      const bool valid = schema->validate(test.at("data"), errors);
+      boost::json::value data = test.at("data");
+      const bool valid = schema->validate(data, errors);
       if (valid == test.at("valid").as_bool()) {
         ++tally.passed;
       } else {

@@ -24,7 +24,8 @@ std::vector<http::ProblemError> violations(const JsonSchema& schema, std::string
   std::vector<http::ProblemError> errors;
   boost::json::parse_options options;
   options.max_depth = 64;  // as the body policy parses
-  const bool ok = schema.validate(boost::json::parse(body, {}, options), errors);
+  auto document = boost::json::parse(body, {}, options);
+  const bool ok = schema.validate(document, errors);
   EXPECT_EQ(ok, errors.empty());
   return errors;
 }
@@ -223,6 +224,21 @@ TEST(JsonSchemaTest, DeepDocumentsAndRecursiveSchemas) {
   auto errors = violations(*schema, std::string(63, '[') + "1" + std::string(63, ']'));
   ASSERT_FALSE(errors.empty());
   EXPECT_EQ(errors[0].pointer.size(), 63u * 2);  // "/0" per array around the 1
+}
+
+// Found by the json_check fuzz target: valijson's adapter ignores Boost.JSON's uint64, so an
+// integer from 2^63 up failed `type: number` and passed every numeric bound.
+TEST(JsonSchemaTest, IntegersPast2To63AreNumbers) {
+  auto schema = compiled(R"({"properties":{"n":{"type":"number"},"max":{"maximum":100},
+      "i":{"type":"integer"}}})");
+  EXPECT_TRUE(violations(*schema, R"({"n": 11111111111111111111})").empty());
+  EXPECT_TRUE(has(violations(*schema, R"({"max": 18446744073709551615})"), "/max", "maximum"));
+  auto nested = compiled(R"({"items":{"properties":{"v":{"maximum":1}}}})");
+  EXPECT_TRUE(
+      has(violations(*nested, R"([{"v": 1}, {"v": 10000000000000000000}])"), "/1/v", "maximum"));
+  // Fail closed: as a double it is not an integer to valijson.
+  EXPECT_FALSE(violations(*schema, R"({"i": 9223372036854775808})").empty());
+  EXPECT_TRUE(violations(*schema, R"({"i": 9223372036854775807})").empty());
 }
 
 TEST(JsonSchemaTest, NumbersAtTheEdges) {
