@@ -28,6 +28,14 @@ bool FastJsonCheck::accepts(std::string_view body, std::size_t readable) {
   if (memmem(body.data(), body.size(), "\\u0000", 6) != nullptr) {
     return false;
   }
+  // A zero written with a large exponent ("0e400", "-0.0E6108203") is 0 to simdjson, while
+  // check_json refuses every exponent past 308, zero or not (found by the json_check fuzz
+  // target). A zero mantissa always ends in '0' right before its 'e': "10e5", hex ids and
+  // UUIDs holding "0e" land here too, and check_json decides them at ~1.3 GB/s.
+  if (memmem(body.data(), body.size(), "0e", 2) != nullptr ||
+      memmem(body.data(), body.size(), "0E", 2) != nullptr) {
+    return false;
+  }
   if (parser_.capacity() < body.size() || parser_.max_depth() != kMaxJsonDepth) {
     // Grow to the body size (a power of two, so a stream of growing bodies grows log times).
     std::size_t capacity = 4096;
