@@ -19,6 +19,14 @@ std::shared_ptr<const JsonSchema> read_schema(const config::Field& field,
   if (path.is_relative()) {
     path = std::filesystem::path(problems.file()).parent_path() / path;
   }
+  // Only a regular file: a FIFO or a device would block the load or feed it for ever.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    problems.add(field.mark, field.path,
+                 "cannot read \"" + path.string() + "\"" +
+                     (std::filesystem::exists(path, ec) ? ": not a regular file" : ""));
+    return nullptr;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     problems.add(field.mark, field.path, "cannot read \"" + path.string() + "\"");

@@ -70,6 +70,14 @@ TEST_F(BodyConfigTest, AMissingFile) {
   EXPECT_NE(printed(result).find("rampart.yaml:"), std::string::npos) << printed(result);
 }
 
+TEST_F(BodyConfigTest, OnlyARegularFile) {
+  // A directory, or a device or FIFO that would block the load or never end.
+  EXPECT_TRUE(
+      has_only_problem(load("{schema: schemas}"), "routes[0].body.schema", "not a regular file"));
+  EXPECT_TRUE(
+      has_only_problem(load("{schema: /dev/zero}"), "routes[0].body.schema", "not a regular file"));
+}
+
 TEST_F(BodyConfigTest, NotJsonSaysAtWhichByte) {
   write("schemas/bad.json", "{\"type\": \"object\",}");
   auto result = load("{schema: schemas/bad.json}");
