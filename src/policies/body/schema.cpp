@@ -108,6 +108,26 @@ class SchemaWalk {
   std::string& error_;
 };
 
+/// valijson's Boost.JSON adapter knows int64 and double numbers only: a uint64 (an integer
+/// from 2^63 to 2^64-1, which Boost.JSON keeps exact) is neither, so it failed `type: number`
+/// and slipped past `maximum`, `multipleOf` and the other numeric bounds (found by the
+/// json_check fuzz target). As a double it is compared as a number; `type: integer` refuses
+/// it, as valijson refuses every double (fail closed). The document is the validator's own
+/// copy: the body goes upstream byte for byte. The schema's numbers are widened the same way.
+void widen_unsigned(boost::json::value& value) {
+  if (value.is_uint64()) {
+    value = static_cast<double>(value.get_uint64());
+  } else if (auto* array = value.if_array()) {
+    for (auto& item : *array) {
+      widen_unsigned(item);
+    }
+  } else if (auto* object = value.if_object()) {
+    for (auto& member : *object) {
+      widen_unsigned(member.value());
+    }
+  }
+}
+
 /// Parses `text` as one JSON value; on failure says why and at which byte.
 bool parse_document(std::string_view text, boost::json::value& out, std::string& error) {
   boost::json::parse_options options;
@@ -145,6 +165,8 @@ std::shared_ptr<const JsonSchema> JsonSchema::compile(std::string_view text, std
     error = "is not a JSON Schema: the document must be an object (or true/false)";
     return nullptr;
   }
+  // The schema's own numbers as the instance's will be (a bound or an enum value past 2^63).
+  widen_unsigned(document);
   auto impl = std::make_unique<Impl>();
   SchemaWalk walk(impl->regexes, error);
   if (!walk.walk(document, "")) {
@@ -162,26 +184,6 @@ std::shared_ptr<const JsonSchema> JsonSchema::compile(std::string_view text, std
 }
 
 namespace {
-
-/// valijson's Boost.JSON adapter knows int64 and double numbers only: a uint64 (an integer
-/// from 2^63 to 2^64-1, which Boost.JSON keeps exact) is neither, so it failed `type: number`
-/// and slipped past `maximum`, `multipleOf` and the other numeric bounds (found by the
-/// json_check fuzz target). As a double it is compared as a number; `type: integer` refuses
-/// it, as valijson refuses every double (fail closed). The document is the validator's own
-/// copy: the body goes upstream byte for byte.
-void widen_unsigned(boost::json::value& value) {
-  if (value.is_uint64()) {
-    value = static_cast<double>(value.get_uint64());
-  } else if (auto* array = value.if_array()) {
-    for (auto& item : *array) {
-      widen_unsigned(item);
-    }
-  } else if (auto* object = value.if_object()) {
-    for (auto& member : *object) {
-      widen_unsigned(member.value());
-    }
-  }
-}
 
 /// valijson's errors that only say "a child failed" above the child's own error.
 bool is_wrapper(std::string_view description) {

@@ -236,6 +236,11 @@ TEST(JsonSchemaTest, IntegersPast2To63AreNumbers) {
   auto nested = compiled(R"({"items":{"properties":{"v":{"maximum":1}}}})");
   EXPECT_TRUE(
       has(violations(*nested, R"([{"v": 1}, {"v": 10000000000000000000}])"), "/1/v", "maximum"));
+  // The schema's own numbers past 2^63 are widened too: a bound, an enum value.
+  auto big =
+      compiled(R"({"items":{"maximum":18446744073709551615,"enum":[18446744073709551615]}})");
+  EXPECT_TRUE(violations(*big, "[18446744073709551615]").empty());
+  EXPECT_FALSE(violations(*big, "[1]").empty());
   // Fail closed: as a double it is not an integer to valijson.
   EXPECT_FALSE(violations(*schema, R"({"i": 9223372036854775808})").empty());
   EXPECT_TRUE(violations(*schema, R"({"i": 9223372036854775807})").empty());
