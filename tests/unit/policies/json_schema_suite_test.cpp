@@ -1,7 +1,7 @@
 // The JSON-Schema-Test-Suite (draft 7, the package json-schema-test-suite) through the
 // validator exactly as a route compiles it. Prints the pass rate and each file's failures, and
 // fails when the rate falls below the one measured (docs/policies/body.md records it). A group
-// whose schema refers outside itself (remote refs: rampart refuses them at load, by design)
+// whose schema has a $ref not starting with # (remote, or by $id: refused at load, by design)
 // counts as unsupported, apart from failures.
 
 #include <gtest/gtest.h>
@@ -88,7 +88,7 @@ Tally run_folder(const std::filesystem::path& folder, std::string_view label) {
   const std::size_t total = tally.passed + tally.failed;
   std::cout << label << ": " << tally.passed << "/" << total << " passed ("
             << (total ? 100.0 * double(tally.passed) / double(total) : 0.0) << "%), "
-            << tally.unsupported << " unsupported (remote refs)\n";
+            << tally.unsupported << " unsupported (a $ref not starting with #: refused at load)\n";
   return tally;
 }
 
