@@ -35,6 +35,8 @@ class ProblemList {
   /// How many so far: a reader compares it before and after an entry to know it was clean.
   std::size_t size() const { return problems_.size(); }
   const SourceMap& source_map() const { return source_map_; }
+  /// The config file's name as given: a key naming another file is relative to its directory.
+  const std::string& file() const { return file_; }
 
   /// In file order (line, then column); problems without a position first.
   std::vector<ConfigProblem> take();

@@ -168,8 +168,9 @@ class CliTest(E2ETest):
         self.assert_bad(self.run_cli("check", "-c", path), "size.yaml", line,
                         "max_header_bytes")
 
-    def test_unbuilt_protections_are_refused(self):
-        # JSON Schema is not built yet: body.schema must be refused, not served unchecked
+    def test_a_schema_that_cannot_be_used_is_refused(self):
+        # body.schema naming a file that is not there must be refused, not served unchecked
+        # (test_body.SchemaFileTest covers every other way a schema file is refused).
         text = self.good().replace("    upstream: app\n",
                                    "    upstream: app\n    body: {schema: s.json}\n", 1)
         self.assertIn("body: {schema: s.json}", text)
@@ -177,7 +178,10 @@ class CliTest(E2ETest):
         p = self.run_cli("check", "-c", path)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn("schema.yaml:", p.stderr)
-        self.assertIn(".body.schema: schema is not supported yet", p.stderr)
+        self.assertIn(".body.schema: cannot read", p.stderr)
+        self.write("s.json", '{"type": "object"}')
+        p = self.run_cli("check", "-c", path)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
     def test_control_bytes_in_keys_are_escaped(self):
         # An unknown key with raw ESC and BEL (an OSC that retitles the terminal), and one

@@ -210,3 +210,21 @@ CONFIGS = {
 }
 for name, text in CONFIGS.items():
     write("config_loader", name, text)
+
+# json_check (issue 12): a flags byte (bit 0: padding to spare, parsed in place), then a body.
+JSON_BODIES = {
+    "object": b'{"message":"hi","n":[1,2.5e3,true,null]}',
+    "nul_escape": b'{"a":"x\\u0000y"}',
+    "deep64": b"[" * 64 + b"]" * 64,
+    "deep65": b"[" * 65 + b"]" * 65,
+    "utf8": '{"caf\u00e9":"\u20ac\U0001F600"}'.encode(),
+    "overlong": b'"\xc0\xaf"',
+    "lone_surrogate": b'"\\ud800"',
+    "big_numbers": b"[123456789012345678901234567890,1e400]",
+    "trailing": b'{"a":1} x',
+    "pattern": b'{"a":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab","xa":1}',
+}
+for index, (name, body) in enumerate(JSON_BODIES.items()):
+    folder = CORPUS / "json_check"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(bytes([index & 1]) + body)
