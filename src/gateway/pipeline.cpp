@@ -275,10 +275,11 @@ bool Pipeline::route(http::Exchange& exchange, State& state) const {
       method = http::trim_ows(asked->value);
     }
   }
-  auto match = router_.match(method, request.path);
+  auto match = router_.match(method, request.path, &request.headers);
   if (match.route == nullptr) {
     if (match.path_matched) {
-      exchange.reply.headers = "Allow: " + router_.allowed_methods(request.path) + "\r\n";
+      exchange.reply.headers =
+          "Allow: " + router_.allowed_methods(request.path, &request.headers) + "\r\n";
       exchange.problem =
           Problem::of(ProblemCode::method_not_allowed, "this route does not accept the method");
     } else {
@@ -288,6 +289,11 @@ bool Pipeline::route(http::Exchange& exchange, State& state) const {
   }
   exchange.route = match.route;
   exchange.route_index = match.index;
+  // Plain prefix and exact routes capture nothing and rewrite nothing: no work, no allocation.
+  capture(match.route->match, request.path, exchange.captures);
+  if (match.route->rewrite) {
+    rewrite_path(*match.route, request.path, exchange.captures, exchange.upstream_path);
+  }
   return false;
 }
 

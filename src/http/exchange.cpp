@@ -18,6 +18,8 @@ void Exchange::clear() {
   traceparent.clear();
   route = nullptr;
   route_index = 0;
+  captures.clear();
+  upstream_path.clear();
   stage = 0;
   body_limit = 0;
   body = {};
@@ -29,6 +31,8 @@ void Exchange::clear() {
   upstream_extra_headers.clear();
   limit_headers.clear();
   rate_limited = false;
+  hold.reset();
+  client_origin.clear();
   response.status = 0;
   response.reason = {};
   response.headers.clear();
