@@ -92,13 +92,14 @@ TEST(RouterMatch, CatastrophicRegexIsLinear) {
 
 TEST(RouterMatch, FirstMatchWinsAcrossKinds) {
   Fixture f(route_line("regex", "path_regex: \"/a/[0-9]+\"") +
-            route_line("template", "path_template: \"/a/{id}\"") +
-            route_line("exact", "path: /a/x") + route_line("prefix", "path_prefix: /a/") +
-            route_line("late-exact", "path: /a/y, methods: [POST]"));
+            route_line("template", "path_template: \"/a/{id}\", methods: [GET]") +
+            route_line("exact", "path: /a/x") + route_line("prefix", "path_prefix: /a/"));
   EXPECT_EQ(f.name("/a/1"), "regex");
+  EXPECT_EQ(f.name("/a/1", "POST"), "regex");
   EXPECT_EQ(f.name("/a/x"), "template");  // before the exact route in the file
+  EXPECT_EQ(f.name("/a/x", "POST"), "exact");
   EXPECT_EQ(f.name("/a/x/y"), "prefix");
-  EXPECT_EQ(f.name("/a/y", "POST"), "template");
+  EXPECT_EQ(f.name("/a/"), "prefix");
 }
 
 TEST(RouterMatch, MethodMismatchIs405AcrossKinds) {
