@@ -1,5 +1,7 @@
 #include "policies/redirects/redirect_policy.hpp"
 
+#include <fmt/format.h>
+
 namespace rampart::policies {
 
 namespace {
@@ -14,14 +16,13 @@ struct RedirectSlot final : PolicySlot {
 
 RedirectPolicy::RedirectPolicy(const config::RouteConfig& route,
                                const config::UpstreamConfig& upstream) {
-  mapping_.upstream_origin = "http://" + upstream.host_header;
-  mapping_.upstream_path = upstream.base_path + "/";
-  mapping_.client_path = "/";
-  if (route.rewrite && route.rewrite->prefix) {
-    // The upstream's paths start with the rewritten prefix; the client's with the matched one.
-    mapping_.upstream_path = upstream.base_path + *route.rewrite->prefix;
-    mapping_.client_path = route.match.path_prefix;
-  }
+  // fmt, not operator+ or assigning a literal: GCC 12 warns (-Wrestrict) falsely on those.
+  mapping_.upstream_origin = fmt::format("http://{}", upstream.host_header);
+  const bool prefix_rewritten = route.rewrite && route.rewrite->prefix;
+  // The upstream's paths start with the rewritten prefix; the client's with the matched one.
+  mapping_.upstream_path =
+      fmt::format("{}{}", upstream.base_path, prefix_rewritten ? *route.rewrite->prefix : "/");
+  mapping_.client_path = prefix_rewritten ? route.match.path_prefix : std::string(1, '/');
 }
 
 std::unique_ptr<PolicySlot> RedirectPolicy::make_slot(net::WorkerContext&) const {

@@ -198,9 +198,9 @@ TEST(RouterMatch, IndexesAgreeWithALinearScan) {
     }
     Router router(result.config->routes);
     for (int probe = 0; probe < 30; ++probe) {
-      std::string path = "/" + word();
+      std::string path = fmt::format("/{}", word());
       for (int n = random() % 3; n > 0; --n) {
-        path += "/" + word();
+        path += fmt::format("/{}", word());
       }
       const std::string method = random() % 2 ? "GET" : "POST";
       std::string expected = "404";
