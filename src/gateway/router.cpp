@@ -11,6 +11,9 @@ using config::PathKind;
 
 namespace {
 
+constexpr std::uint8_t kCheckMethods = 1;
+constexpr std::uint8_t kCheckConditions = 2;
+
 bool method_matches(const config::RouteMatch& match, std::string_view method) {
   if (match.methods.empty()) {
     return true;
@@ -79,6 +82,9 @@ bool conditions_hold(const config::RouteMatch& match, const http::HeaderList* he
 Router::Router(const std::vector<config::RouteConfig>& routes) : routes_(routes) {
   for (std::uint32_t i = 0; i < routes.size(); ++i) {
     const auto& match = routes[i].match;
+    checks_.push_back(static_cast<std::uint8_t>(
+        (match.methods.empty() ? 0 : kCheckMethods) |
+        (match.host.empty() && match.headers.empty() ? 0 : kCheckConditions)));
     switch (match.kind) {
       case PathKind::exact:
         paths_.insert_exact(match.path, i);
@@ -105,10 +111,11 @@ RouteMatchResult Router::match(std::string_view method, std::string_view path,
       return;
     }
     const auto& match = routes_[index].match;
-    if (!conditions_hold(match, headers)) {
+    const auto checks = checks_[index];
+    if ((checks & kCheckConditions) != 0 && !conditions_hold(match, headers)) {
       return;
     }
-    if (!method_matches(match, method)) {
+    if ((checks & kCheckMethods) != 0 && !method_matches(match, method)) {
       result.path_matched = true;
       return;
     }

@@ -36,6 +36,8 @@ class Router {
 
  private:
   const std::vector<config::RouteConfig>& routes_;
+  /// Per route: which checks beyond the path it has (most have none: no call is made then).
+  std::vector<std::uint8_t> checks_;
   PathTree paths_;
   TemplateTree templates_;
   std::vector<std::uint32_t> regexes_;  ///< route indexes, ascending

@@ -32,7 +32,7 @@ void Exchange::clear() {
   limit_headers.clear();
   rate_limited = false;
   hold.reset();
-  client_origin.clear();
+  client_host.clear();
   response.status = 0;
   response.reason = {};
   response.headers.clear();

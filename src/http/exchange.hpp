@@ -105,8 +105,10 @@ class Exchange {
   /// RateLimit-* lines the rate_limit stage decided, for whatever response the request gets.
   std::string limit_headers;
   bool rate_limited = false;  ///< refused (or, dry_run, would have been) by a rate limit
-  /// "http://<the client's Host>" for routes that rewrite redirects; empty without a Host.
-  std::string client_origin;
+  /// The request's Host as received (without surrounding blanks), kept by the routing stage
+  /// for what needs it after the request's fields are gone: X-Forwarded-Host, preserve_host,
+  /// redirects pointed back at the client. Empty when the request has none.
+  std::string client_host;
   /// Released by the connection as soon as the response is finished (and by clear()).
   std::unique_ptr<ExchangeHold> hold;
 

@@ -101,12 +101,12 @@ void write_upstream_head(std::string& out, http::Exchange& exchange,
   };
   constexpr std::string_view kIdentity = "X-Rampart-Identity", kFor = "X-Forwarded-For",
                              kProto = "X-Forwarded-Proto", kForwardedHost = "X-Forwarded-Host";
-  const auto* client_host = request.headers.find(field::host);
-  const std::string_view client_host_value = client_host ? client_host->value : std::string_view{};
+  const std::string_view client_host = exchange.client_host;  // kept by the routing stage
   // preserve_host: the backend builds its URLs (redirects, links) with the name clients use.
-  const std::string_view host = exchange.route && exchange.route->preserve_host && client_host
-                                    ? client_host_value
-                                    : std::string_view(upstream.host_header);
+  const std::string_view host =
+      exchange.route && exchange.route->preserve_host && !client_host.empty()
+          ? client_host
+          : std::string_view(upstream.host_header);
   const std::string_view proto = exchange.tls ? "https" : "http";
   // A rewritten path keeps the client's query; the upstream's base path goes in front.
   std::string_view path = request.target;
@@ -118,7 +118,7 @@ void write_upstream_head(std::string& out, http::Exchange& exchange,
   }
   std::size_t max_bytes =
       request.method.size() + upstream.base_path.size() + path.size() + query.size() + 13 +
-      field_bytes("Host", host) + field_bytes(kForwardedHost, client_host_value) +
+      field_bytes("Host", host) + field_bytes(kForwardedHost, client_host) +
       field_bytes(kIdentity, exchange.identity) + field_bytes(kFor, exchange.forwarded_for) +
       field_bytes(kProto, proto) + exchange.upstream_extra_headers.size() + kMaxFramingBytes + 2;
   for (const auto& f : request.headers.fields()) {
@@ -141,8 +141,8 @@ void write_upstream_head(std::string& out, http::Exchange& exchange,
   head.field(kIdentity, exchange.identity);
   head.field(kFor, exchange.forwarded_for);
   head.field(kProto, proto);
-  if (client_host) {
-    head.field(kForwardedHost, client_host_value);
+  if (!client_host.empty()) {
+    head.field(kForwardedHost, client_host);
   }
   head.put(exchange.upstream_extra_headers);
   if (framing) {

@@ -6,9 +6,10 @@ namespace rampart::policies {
 
 namespace {
 
-/// A scratch buffer for one rewritten value, used within one on_response call; it keeps its
-/// capacity, so a warm worker allocates nothing here.
+/// Scratch buffers used within one on_response call; they keep their capacity, so a warm
+/// worker allocates nothing here.
 struct RedirectSlot final : PolicySlot {
+  std::string origin;  ///< "http://<client's Host>"
   std::string value;
 };
 
@@ -29,37 +30,36 @@ std::unique_ptr<PolicySlot> RedirectPolicy::make_slot(net::WorkerContext&) const
   return std::make_unique<RedirectSlot>();
 }
 
-Verdict RedirectPolicy::on_request(http::Exchange& exchange, PolicySlot*) const {
-  const auto* host = exchange.request.headers.find(http::field::host);
-  exchange.client_origin.assign(exchange.tls ? "https://" : "http://");
-  if (host != nullptr) {
-    exchange.client_origin += http::trim_ows(host->value);
-  } else {
-    exchange.client_origin.clear();  // no Host (HTTP/1.0): nothing to point back to
-  }
-  return Verdict::next;
-}
-
 void RedirectPolicy::on_response(http::Exchange& exchange, PolicySlot* slot_base) const {
-  if (exchange.problem || exchange.reply.status != 0 || exchange.client_origin.empty()) {
+  // No Host (HTTP/1.0): there is nothing to point back to.
+  if (exchange.problem || exchange.reply.status != 0 || exchange.client_host.empty()) {
     return;
   }
-  auto& rewritten = static_cast<RedirectSlot&>(*slot_base).value;
+  auto& slot = static_cast<RedirectSlot&>(*slot_base);
+  auto& rewritten = slot.value;
+  auto& origin = slot.origin;
+  origin.clear();  // made only when a field may need it
   for (auto& f : exchange.response.headers.fields()) {
-    if (f.removed) {
+    std::string_view name;
+    if (f.id == http::field::location) {
+      name = "Location";
+    } else if (f.id == http::field::content_location) {
+      name = "Content-Location";
+    } else if (f.id == http::field::unknown && f.name.size() == 7 &&
+               http::same_header_name(f.name, "refresh")) {
+      name = "Refresh";
+    }
+    if (name.empty() || f.removed) {
       continue;
     }
-    std::string_view name;
-    bool done = false;
-    if (f.id == http::field::location || f.id == http::field::content_location) {
-      name = f.id == http::field::location ? "Location" : "Content-Location";
-      done = http::rewrite_location(http::trim_ows(f.value), mapping_, exchange.client_origin,
-                                    rewritten);
-    } else if (f.id == http::field::unknown && http::same_header_name(f.name, "refresh")) {
-      name = "Refresh";
-      done = http::rewrite_refresh(http::trim_ows(f.value), mapping_, exchange.client_origin,
-                                   rewritten);
+    if (origin.empty()) {
+      origin.assign(exchange.tls ? "https://" : "http://");
+      origin += exchange.client_host;
     }
+    const auto value = http::trim_ows(f.value);
+    const bool done = name == "Refresh"
+                          ? http::rewrite_refresh(value, mapping_, origin, rewritten)
+                          : http::rewrite_location(value, mapping_, origin, rewritten);
     if (done) {
       f.removed = true;
       exchange.response_extra_headers += name;

@@ -16,10 +16,9 @@ class RedirectPolicy final : public Policy {
  public:
   RedirectPolicy(const config::RouteConfig& route, const config::UpstreamConfig& upstream);
 
+  bool has_request_hook() const override { return false; }
   bool has_response_hook() const override { return true; }
   std::unique_ptr<PolicySlot> make_slot(net::WorkerContext& worker) const override;
-  /// Keeps the client's Host: the request's fields are gone when the response comes.
-  Verdict on_request(http::Exchange& exchange, PolicySlot* slot) const override;
   void on_response(http::Exchange& exchange, PolicySlot* slot) const override;
 
   const http::RedirectMapping& mapping() const { return mapping_; }

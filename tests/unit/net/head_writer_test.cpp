@@ -12,6 +12,7 @@ TEST(HeadWriter, UpstreamHeadDropsHopByHopAndSetsForwarding) {
   ex.request.method = "POST";
   ex.request.target = "/api?q=1";
   ex.request.headers.add(field::host, "Host", "public.example");
+  ex.client_host = "public.example";  // as the routing stage keeps it
   ex.request.headers.add(field::connection, "Connection", "keep-alive, X-Custom-Hop");
   ex.request.headers.add(field::unknown, "X-Custom-Hop", "1");
   ex.request.headers.add(field::keep_alive, "Keep-Alive", "timeout=5");
@@ -45,6 +46,7 @@ TEST(HeadWriter, RewrittenPathKeepsTheQueryAndTakesTheBasePath) {
   ex.request.method = "GET";
   ex.request.target = "/api/v1/users?x=%2F&y";
   ex.request.headers.add(field::host, "Host", "api.example.com:8443");
+  ex.client_host = "api.example.com:8443";
   ex.forwarded_for = "127.0.0.1";
   ex.identity = "ip:127.0.0.1";
   config::UpstreamConfig upstream;
@@ -67,6 +69,7 @@ TEST(HeadWriter, PreserveHostSendsTheClientsHost) {
   ex.request.method = "GET";
   ex.request.target = "/";
   ex.request.headers.add(field::host, "Host", "api.example.com");
+  ex.client_host = "api.example.com";
   ex.forwarded_for = "127.0.0.1";
   ex.identity = "ip:127.0.0.1";
   config::UpstreamConfig upstream;
