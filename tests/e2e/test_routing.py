@@ -6,12 +6,13 @@ report 003's concurrency limit (max 2, queue 3: 2 at the upstream at once, 3 wai
 503 overloaded with Retry-After; every slot given back)."""
 
 import json
+import socket
 import threading
 import time
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import E2ETest, base_config, metric, request
+from harness import E2ETest, base_config, metric, request, with_dead_upstream
 
 
 def route(name, match, **extra):
@@ -244,16 +245,15 @@ class ConcurrencyLimitTest(E2ETest):
     def test_queue_timeout_and_slots_come_back_on_every_exit(self):
         rp = self.start(queue_timeout="300ms")
         threads, results = self.fire(rp, 3, "/work")
-        for t in threads:
-            t.join(5) if results.count(None) <= 2 else None
+        # Two inside, one queued: that one gets 503 after 300 ms.
         deadline = time.monotonic() + 3
         while time.monotonic() < deadline and results.count(None) > 2:
             time.sleep(0.02)
         waited = [r for r in results if r is not None]
         self.assertEqual(len(waited), 1)
         self.assert_problem(*waited[0], "overloaded", 503)
-        # Clients that give up while they hold a slot or wait must not keep it.
-        import socket
+        # Clients that go away while their request waits in the queue or is at the upstream
+        # must not keep a slot.
         for _ in range(3):
             s = socket.create_connection(("127.0.0.1", rp.port))
             s.sendall(b"GET /work HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -262,16 +262,45 @@ class ConcurrencyLimitTest(E2ETest):
         self.gate.release.set()
         for t in threads:
             t.join(15)
-        time.sleep(0.5)
+        time.sleep(0.6)  # the abandoned ones end at their queue_timeout or the upstream's answer
         self.gate.release.clear()
+        self.assertEqual(metric(rp.metrics(), "rampart_route_in_flight", route="profiles"), 0)
         # All slots back: two requests at once go straight in.
-        rp_samples = rp.metrics()
-        self.assertEqual(metric(rp_samples, "rampart_route_in_flight", route="profiles"), 0)
-        statuses = []
         t2, r2 = self.fire(rp, 2, "/slow")
         for t in t2:
             t.join(5)
         self.assertEqual([r[0] for r in r2], [200, 200])
+
+
+class ConcurrencyUpstreamFailureTest(E2ETest):
+
+    def test_an_upstream_failure_gives_the_slot_back(self):
+        up = self.start_upstream()
+        cfg = base_config(up.port)
+        cfg = with_dead_upstream(cfg)
+        cfg["routes"][0]["concurrency"] = {"max": 1, "queue": 0}
+        rp = self.start_rampart(cfg)
+        # With max 1 and no queue, a slot kept by a failed request would make the next 503.
+        for _ in range(3):
+            status, headers, body = request(rp.port, "GET", "/dead/x")
+            self.assert_problem(status, headers, body, "upstream_unavailable", 502)
+        self.assertEqual(metric(rp.metrics(), "rampart_route_in_flight", route="dead"), 0)
+
+    def test_a_kept_alive_connection_does_not_keep_its_slot(self):
+        import http.client
+        up = self.start_upstream()
+        cfg = base_config(up.port)
+        cfg["routes"][1]["concurrency"] = {"max": 1, "queue": 0}
+        rp = self.start_rampart(cfg)
+        idle = http.client.HTTPConnection("127.0.0.1", rp.port, timeout=5)
+        self.addCleanup(idle.close)
+        idle.request("GET", "/json")
+        resp = idle.getresponse()
+        resp.read()
+        self.assertEqual(resp.status, 200)
+        # The first connection stays open and idle: its slot went back with its response.
+        status, _, body = request(rp.port, "GET", "/json")
+        self.assertEqual(status, 200, body)
 
 
 if __name__ == "__main__":
