@@ -39,12 +39,14 @@ std::vector<config::RouteConfig> make_routes() {
     config::RouteConfig r;
     // fmt, not string concatenation: GCC 12 warns (-Wrestrict) falsely on the latter here.
     r.name = fmt::format("r{}", i);
+    r.match.kind = config::PathKind::prefix;
     r.match.path_prefix = fmt::format("/api/v0/service{}/", i);
     r.match.methods = {"GET", "POST"};
     routes.push_back(r);
   }
   config::RouteConfig users;
   users.name = "users";
+  users.match.kind = config::PathKind::prefix;
   users.match.path_prefix = "/api/v1/users/";
   routes.push_back(users);
   return routes;

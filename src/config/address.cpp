@@ -85,6 +85,22 @@ Parsed<ListenAddress> parse_listen_address(std::string_view text) {
   return Result::ok(ListenAddress{host_text, *port.value});
 }
 
+namespace {
+
+// A base path rampart prepends must not be one a backend could resolve elsewhere.
+bool is_plain_base_path(std::string_view path) {
+  for (unsigned char c : path) {
+    if (c <= 0x20 || c == 0x7F || c == '%' || c == '\\') {
+      return false;
+    }
+  }
+  return path.find("//") == std::string_view::npos && path.find("/./") == std::string_view::npos &&
+         path.find("/../") == std::string_view::npos && !path.ends_with("/.") &&
+         !path.ends_with("/..");
+}
+
+}  // namespace
+
 Parsed<UpstreamAddress> parse_upstream_url(std::string_view url) {
   using Result = Parsed<UpstreamAddress>;
   auto scheme_end = url.find("://");
@@ -102,10 +118,13 @@ Parsed<UpstreamAddress> parse_upstream_url(std::string_view url) {
   auto authority = rest.substr(0, authority_end);
   auto after =
       authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
-  if (!after.empty() && after != "/") {
+  // A base path is prepended to every request path; a query or fragment has no meaning here.
+  if (after.find_first_of("?#") != std::string_view::npos) {
+    return Result::fail("must be http://host[:port][/base/path], without a query or fragment");
+  }
+  if (!after.empty() && !is_plain_base_path(after)) {
     return Result::fail(
-        "must be only http://host[:port], without a path, query or fragment (the request path "
-        "is forwarded as it is)");
+        "the base path must be plain: no spaces, control characters, '%', dot segments or //");
   }
   if (authority.find('@') != std::string_view::npos) {
     return Result::fail("must not contain user information (user@)");
@@ -125,6 +144,10 @@ Parsed<UpstreamAddress> parse_upstream_url(std::string_view url) {
     address.port = *port.value;
   }
   address.host_header = std::string(host);
+  address.base_path = std::string(after);
+  while (address.base_path.ends_with('/')) {
+    address.base_path.pop_back();
+  }
   if (address.port != 80) {
     address.host_header += fmt::format(":{}", address.port);
   }

@@ -20,9 +20,10 @@ struct UpstreamAddress {
   std::string host;  ///< a name, an IPv4 literal, or an IPv6 literal without brackets
   std::uint16_t port = 80;
   std::string host_header;  ///< "host" when the port is 80, else "host:port"; v6 in brackets
+  std::string base_path;    ///< the url's path without a trailing '/', or empty
 };
 
-/// "http://host[:port]" with an optional trailing "/" and nothing else.
+/// "http://host[:port][/base/path]": no query, fragment, user information or odd path.
 Parsed<UpstreamAddress> parse_upstream_url(std::string_view url);
 
 }  // namespace rampart::config

@@ -13,7 +13,12 @@
 #include <vector>
 
 #include "config/cidr.hpp"
+#include "config/route_template.hpp"
 #include "config/store_url.hpp"
+
+namespace re2 {
+class RE2;
+}  // namespace re2
 
 namespace rampart::config {
 
@@ -81,7 +86,7 @@ struct HealthCheckConfig {
 
 struct UpstreamConfig {
   std::string name;
-  std::string url;   ///< as written, "http://host:port" (no path; https is refused for now)
+  std::string url;   ///< as written, "http://host:port[/base]" (https is refused for now)
   std::string host;  ///< from url
   std::uint16_t port = 80;
   std::string host_header;  ///< "host" or "host:port" as sent in Host
@@ -89,12 +94,49 @@ struct UpstreamConfig {
   Duration timeout = std::chrono::seconds(30);
   std::size_t max_connections = 256;
   std::optional<HealthCheckConfig> health;
+  /// The url's path without its trailing '/' ("/base" for http://h:8000/base/), prepended
+  /// to every request path; empty for none.
+  std::string base_path;
+  /// `preserve_host: true`: the upstream gets the client's Host instead of its own address.
+  bool preserve_host = false;
 };
 
+/// A `match.headers` condition: the field is present, or (with a value) equals it exactly.
+struct HeaderCondition {
+  std::string name;
+  std::optional<std::string> value;
+};
+
+/// How a route matches the path: exactly one kind is set.
+enum class PathKind : std::uint8_t { exact, prefix, path_template, regex };
+
 struct RouteMatch {
-  std::string path;         ///< exact path, or empty
-  std::string path_prefix;  ///< plain string prefix, or empty; exactly one of the two is set
-  std::vector<std::string> methods;  ///< upper case; empty means any method
+  PathKind kind = PathKind::prefix;
+  std::string path;                        ///< exact path, or empty
+  std::string path_prefix;                 ///< plain string prefix, or empty
+  std::string path_template;               ///< as written, or empty
+  std::vector<TemplateSegment> segments;   ///< path_template parsed
+  std::string path_regex;                  ///< as written, or empty
+  std::shared_ptr<const re2::RE2> regex;   ///< path_regex compiled, anchored at both ends
+  std::vector<std::string> capture_names;  ///< of the template, or the regex's named groups
+  std::vector<std::string> methods;        ///< upper case; empty means any method
+  /// Lower case, without a port; "*.example.com" matches any name under example.com. Empty:
+  /// any host.
+  std::string host;
+  std::vector<HeaderCondition> headers;  ///< all must hold
+};
+
+/// `rewrite:`: the path the upstream gets. Exactly one of prefix and template is used.
+struct RewriteConfig {
+  /// Replaces the route's path_prefix.
+  std::optional<std::string> prefix;
+  /// "/internal/{id}": literal text, and captures by name (checked against the match's).
+  struct Part {
+    bool is_capture = false;
+    std::string text;  ///< literal text, or the capture's name
+  };
+  std::vector<Part> template_parts;
+  std::string template_text;  ///< as written
 };
 
 struct StreamConfig {
@@ -135,6 +177,13 @@ struct RouteConfig {
   AuthMode auth = AuthMode::required;
   bool is_public = false;  ///< `public: true`: an intentional unauthenticated route
   std::optional<StreamConfig> stream;
+  std::optional<RewriteConfig> rewrite;
+  /// The client's Host goes to the upstream: the route's preserve_host, else its upstream's.
+  bool preserve_host = false;
+  /// `rewrite_redirects` (default true): Location, Content-Location and Refresh that point at
+  /// the upstream's own address are turned back into the client's (nginx's proxy_redirect
+  /// default).
+  bool rewrite_redirects = true;
   /// `dry_run: true`: refusals by the route's policies are logged and counted, not enforced.
   bool dry_run = false;
   /// How long the route's policies may wait (a store, Redis, a JWKS refetch) in all.

@@ -8,6 +8,7 @@
 
 #include "config/key_path.hpp"
 #include "config/names.hpp"
+#include "config/route_match_reader.hpp"
 #include "config/route_overlap.hpp"
 #include "config/sections.hpp"
 #include "config/spelling.hpp"
@@ -16,95 +17,9 @@ namespace rampart::config {
 
 namespace {
 
-constexpr std::array<std::string_view, 9> kMethods{"GET",    "HEAD",    "POST",  "PUT",    "PATCH",
-                                                   "DELETE", "OPTIONS", "TRACE", "CONNECT"};
-
 // Route keys that name protections built by later issues; refused until then.
 constexpr std::array<std::string_view, 4> kUnsupportedRouteKeys{"rate_limit", "body", "webhook",
                                                                 "cors"};
-
-// A request path can never contain these, so a route path with them could never match.
-bool is_matchable_path(std::string_view path) {
-  return std::none_of(path.begin(), path.end(), [](unsigned char c) {
-    return c <= 0x20 || c == 0x7F || c == '?' || c == '#';
-  });
-}
-
-std::optional<std::string> read_path(const Field& field, ProblemList& problems) {
-  auto path = read_string(field, problems);
-  if (!path) {
-    return std::nullopt;
-  }
-  if (!path->starts_with('/')) {
-    problems.add(field.mark, field.path, "must start with '/'");
-    return std::nullopt;
-  }
-  if (!is_matchable_path(*path)) {
-    problems.add(field.mark, field.path,
-                 "must be a plain path: no spaces, control characters, '?' or '#'");
-    return std::nullopt;
-  }
-  return path;
-}
-
-std::optional<std::string> read_method(const Field& field, ProblemList& problems) {
-  auto method = read_string(field, problems);
-  if (!method) {
-    return std::nullopt;
-  }
-  std::transform(method->begin(), method->end(), method->begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (std::find(kMethods.begin(), kMethods.end(), *method) == kMethods.end()) {
-    problems.add(field.mark, field.path,
-                 fmt::format("unknown HTTP method; expected one of {}", fmt::join(kMethods, ", ")));
-    return std::nullopt;
-  }
-  return method;
-}
-
-std::vector<std::string> read_methods(const Field& field, ProblemList& problems, bool& ok) {
-  std::vector<std::string> methods;
-  auto items = read_list(field, problems);
-  if (!items) {
-    ok = false;
-    return methods;
-  }
-  if (items->empty()) {
-    problems.add(field.mark, field.path,
-                 "must list at least one method; leave methods out to match every method");
-    ok = false;
-  }
-  for (const auto& item : *items) {
-    auto method = read_method(item, problems);
-    if (!method) {
-      ok = false;
-    } else if (std::find(methods.begin(), methods.end(), *method) == methods.end()) {
-      methods.push_back(*method);
-    }
-  }
-  return methods;
-}
-
-// False when the match has a problem: such a route is left out of the overlap check.
-bool read_match(const Field& field, ProblemList& problems, RouteMatch& match) {
-  MappingReader reader(field, problems, {"path", "path_prefix", "methods"});
-  if (!reader.is_mapping()) {
-    return false;
-  }
-  auto path = reader.get("path");
-  auto prefix = reader.get("path_prefix");
-  if (path.has_value() == prefix.has_value()) {
-    problems.add(field.mark, field.path, "needs exactly one of path and path_prefix");
-    return false;
-  }
-  auto value = read_path(path ? *path : *prefix, problems);
-  (path ? match.path : match.path_prefix) = value.value_or("");
-  bool ok = value.has_value();
-  if (auto methods = reader.get("methods")) {
-    match.methods = read_methods(*methods, problems, ok);
-  }
-  return ok;
-}
 
 std::optional<std::size_t> find_upstream(const Field& field, ProblemList& problems,
                                          const std::string& name,
@@ -164,9 +79,10 @@ struct ReadRoute {
 ReadRoute read_route(const Field& field, ProblemList& problems, const RouteContext& context) {
   ReadRoute result;
   RouteConfig& route = result.route;
-  std::vector<std::string_view> keys{"name",       "match",  "upstream", "auth",
-                                     "public",     "stream", "dry_run",  "policy_timeout",
-                                     "rate_limit", "body",   "webhook",  "cors"};
+  std::vector<std::string_view> keys{
+      "name",    "match",   "upstream",       "auth",          "public",
+      "stream",  "dry_run", "policy_timeout", "rate_limit",    "body",
+      "webhook", "cors",    "rewrite",        "preserve_host", "rewrite_redirects"};
   for (const auto& policy_key : context.policy_keys) {
     if (std::find(keys.begin(), keys.end(), policy_key.key) == keys.end()) {
       keys.push_back(policy_key.key);
@@ -187,14 +103,20 @@ ReadRoute read_route(const Field& field, ProblemList& problems, const RouteConte
   if (auto match = reader.require("match", "match is required, e.g. match: {path_prefix: /}")) {
     result.match_ok = read_match(*match, problems, route.match);
   }
+  if (auto rewrite = reader.get("rewrite")) {
+    route.rewrite = read_rewrite(*rewrite, problems, route.match, result.match_ok);
+  }
   if (auto upstream_field = reader.require("upstream", "upstream is required")) {
     if (auto name = read_string(*upstream_field, problems)) {
       route.upstream = *name;
       if (auto index = find_upstream(*upstream_field, problems, *name, context.upstreams)) {
         route.upstream_index = *index;
+        route.preserve_host = context.upstreams[*index].preserve_host;
       }
     }
   }
+  reader.read("preserve_host", route.preserve_host, read_bool);  // overrides the upstream's
+  reader.read("rewrite_redirects", route.rewrite_redirects, read_bool);
   reader.read("public", route.is_public, read_bool);
   reader.read("dry_run", route.dry_run, read_bool);
   route.policy_timeout = context.server.policy_timeout;

@@ -30,6 +30,7 @@ bool read_url(const Field& field, ProblemList& problems, UpstreamConfig& upstrea
   upstream.host = address.value->host;
   upstream.port = address.value->port;
   upstream.host_header = address.value->host_header;
+  upstream.base_path = address.value->base_path;
   return true;
 }
 
@@ -66,11 +67,13 @@ UpstreamConfig read_upstream(const std::string& name, const Field& field, Proble
   if (!is_valid_name(name)) {
     problems.add(field.key_mark, field.path, fmt::format("upstream name {}", kNameRule));
   }
-  MappingReader reader(field, problems,
-                       {"url", "connect_timeout", "timeout", "max_connections", "health"});
+  MappingReader reader(
+      field, problems,
+      {"url", "connect_timeout", "timeout", "max_connections", "health", "preserve_host"});
   if (auto url = reader.require("url", "url is required, e.g. url: \"http://127.0.0.1:8000\"")) {
     read_url(*url, problems, upstream);
   }
+  reader.read("preserve_host", upstream.preserve_host, read_bool);
   reader.read("connect_timeout", upstream.connect_timeout, read_duration);
   reader.read("timeout", upstream.timeout, read_duration);
   reader.read("max_connections", upstream.max_connections, [](const Field& f, ProblemList& p) {

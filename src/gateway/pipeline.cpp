@@ -266,6 +266,9 @@ bool Pipeline::route(http::Exchange& exchange, State& state) const {
     answer_builtin(exchange, *config_, *health_, checks);
     return true;
   }
+  if (const auto* host = request.headers.find(http::field::host)) {
+    exchange.client_host.assign(http::trim_ows(host->value));
+  }
   // A CORS preflight is an OPTIONS about another method: it belongs to the route that method
   // would reach (whose cors stage answers it), not to a route that lists OPTIONS.
   std::string_view method = request.method;
@@ -275,10 +278,11 @@ bool Pipeline::route(http::Exchange& exchange, State& state) const {
       method = http::trim_ows(asked->value);
     }
   }
-  auto match = router_.match(method, request.path);
+  auto match = router_.match(method, request.path, &request.headers);
   if (match.route == nullptr) {
     if (match.path_matched) {
-      exchange.reply.headers = "Allow: " + router_.allowed_methods(request.path) + "\r\n";
+      exchange.reply.headers =
+          "Allow: " + router_.allowed_methods(request.path, &request.headers) + "\r\n";
       exchange.problem =
           Problem::of(ProblemCode::method_not_allowed, "this route does not accept the method");
     } else {
@@ -288,6 +292,14 @@ bool Pipeline::route(http::Exchange& exchange, State& state) const {
   }
   exchange.route = match.route;
   exchange.route_index = match.index;
+  // Plain prefix and exact routes capture nothing and rewrite nothing: no work, no allocation.
+  if (match.route->match.kind == config::PathKind::path_template ||
+      match.route->match.kind == config::PathKind::regex) {
+    capture(match.route->match, request.path, exchange.captures);
+  }
+  if (match.route->rewrite) {
+    rewrite_path(*match.route, request.path, exchange.captures, exchange.upstream_path);
+  }
   return false;
 }
 

@@ -18,6 +18,8 @@ void Exchange::clear() {
   traceparent.clear();
   route = nullptr;
   route_index = 0;
+  captures.clear();
+  upstream_path.clear();
   stage = 0;
   body_limit = 0;
   body = {};
@@ -30,6 +32,8 @@ void Exchange::clear() {
   limit_headers.clear();
   rate_limited = false;
   pending_note.clear();
+  hold.reset();
+  client_host.clear();
   response.status = 0;
   response.reason = {};
   response.headers.clear();

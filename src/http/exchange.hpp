@@ -7,10 +7,13 @@
 #include <boost/beast/http/verb.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "config/route_template.hpp"
 #include "http/header_list.hpp"
 #include "http/problem.hpp"
 
@@ -53,6 +56,14 @@ struct Reply {
   std::string body;
 };
 
+/// Something a request holds until its response is done or abandoned (a route's concurrency
+/// slot). Its destructor gives it back: on every way out of a request — answered, proxied,
+/// upstream failure, client gone, connection closed — the Exchange drops it.
+class ExchangeHold {
+ public:
+  virtual ~ExchangeHold() = default;
+};
+
 class Exchange {
  public:
   void clear();
@@ -71,7 +82,13 @@ class Exchange {
   std::string traceparent;
   const config::RouteConfig* route = nullptr;
   std::size_t route_index = 0;  ///< valid when route is set
-  std::uint16_t stage = 0;      ///< the pipeline's next request stage
+  /// What the route's path_template or path_regex captured: names from the config, values
+  /// viewing request.path (raw, still percent-encoded).
+  std::vector<config::CaptureSpan> captures;
+  /// The path the upstream gets when the route rewrites it (without the query, which is
+  /// kept); empty: request.path as received.
+  std::string upstream_path;
+  std::uint16_t stage = 0;  ///< the pipeline's next request stage
   /// When the pipeline asks for the body: the most it may be (413 beyond).
   std::size_t body_limit = 0;
   /// The request body, decoded, once read whole for the stages that asked for it: views the
@@ -91,6 +108,12 @@ class Exchange {
   /// What a stage that answered pending hands to its own wait() (the webhook's replay key,
   /// so that the signature is not checked twice). One stage waits at a time.
   std::string pending_note;
+  /// The request's Host as received (without surrounding blanks), kept by the routing stage
+  /// for what needs it after the request's fields are gone: X-Forwarded-Host, preserve_host,
+  /// redirects pointed back at the client. Empty when the request has none.
+  std::string client_host;
+  /// Released by the connection as soon as the response is finished (and by clear()).
+  std::unique_ptr<ExchangeHold> hold;
 
   // The response on its way back.
   ResponseHead response;

@@ -141,6 +141,7 @@ void ClientConnection::release_request_memory() {
   worker_.buffers().detach(in_);
   worker_.buffers().detach(out_);
   if (state_) {
+    state_->exchange.hold.reset();
     worker_.release_request_state(std::move(state_));
   }
 }
@@ -323,14 +324,24 @@ Task<Outcome> ClientConnection::handle_request() {
   const auto& handler = *view_->snapshot->handler;
   auto& exchange = state_->exchange;
   for (;;) {
+    // Whatever a request holds (a route's concurrency slot) goes back the moment its
+    // response is done or abandoned, not when the next request on the connection comes.
     switch (handler.run(exchange, *view_->handler_state)) {
-      case Step::answer:
-        co_return co_await answer_exchange();
-      case Step::proxy:
-        co_return co_await proxy();
+      case Step::answer: {
+        const auto outcome = co_await answer_exchange();
+        exchange.hold.reset();
+        co_return outcome;
+      }
+      case Step::proxy: {
+        const auto outcome = co_await proxy();
+        exchange.hold.reset();
+        co_return outcome;
+      }
       case Step::read_body:
         if (!co_await read_body_for_policies()) {
-          co_return co_await answer_body_failure();
+          const auto outcome = co_await answer_body_failure();
+          exchange.hold.reset();
+          co_return outcome;
         }
         break;
       case Step::wait:

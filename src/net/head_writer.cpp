@@ -83,6 +83,7 @@ bool is_set_by_rampart(const http::HeaderField& f) {
   constexpr std::string_view kPrefix = "x-rampart-";
   return http::same_header_name(f.name, "x-forwarded-for") ||
          http::same_header_name(f.name, "x-forwarded-proto") ||
+         http::same_header_name(f.name, "x-forwarded-host") ||
          http::same_header_name(f.name, "x-request-id") ||
          (f.name.size() >= kPrefix.size() &&
           http::same_header_name(f.name.substr(0, kPrefix.size()), kPrefix));
@@ -99,13 +100,27 @@ void write_upstream_head(std::string& out, http::Exchange& exchange,
            f.id != field::expect && !is_set_by_rampart(f);
   };
   constexpr std::string_view kIdentity = "X-Rampart-Identity", kFor = "X-Forwarded-For",
-                             kProto = "X-Forwarded-Proto";
+                             kProto = "X-Forwarded-Proto", kForwardedHost = "X-Forwarded-Host";
+  const std::string_view client_host = exchange.client_host;  // kept by the routing stage
+  // preserve_host: the backend builds its URLs (redirects, links) with the name clients use.
+  const std::string_view host =
+      exchange.route && exchange.route->preserve_host && !client_host.empty()
+          ? client_host
+          : std::string_view(upstream.host_header);
   const std::string_view proto = exchange.tls ? "https" : "http";
-  std::size_t max_bytes = request.method.size() + request.target.size() + 13 +
-                          field_bytes("Host", upstream.host_header) +
-                          field_bytes(kIdentity, exchange.identity) +
-                          field_bytes(kFor, exchange.forwarded_for) + field_bytes(kProto, proto) +
-                          exchange.upstream_extra_headers.size() + kMaxFramingBytes + 2;
+  // A rewritten path keeps the client's query; the upstream's base path goes in front.
+  std::string_view path = request.target;
+  std::string_view query;
+  if (!exchange.upstream_path.empty()) {
+    path = exchange.upstream_path;
+    const auto mark = request.target.find('?');
+    query = mark == std::string_view::npos ? std::string_view{} : request.target.substr(mark);
+  }
+  std::size_t max_bytes =
+      request.method.size() + upstream.base_path.size() + path.size() + query.size() + 13 +
+      field_bytes("Host", host) + field_bytes(kForwardedHost, client_host) +
+      field_bytes(kIdentity, exchange.identity) + field_bytes(kFor, exchange.forwarded_for) +
+      field_bytes(kProto, proto) + exchange.upstream_extra_headers.size() + kMaxFramingBytes + 2;
   for (const auto& f : request.headers.fields()) {
     max_bytes += field_bytes(f.name, f.value);
   }
@@ -113,9 +128,11 @@ void write_upstream_head(std::string& out, http::Exchange& exchange,
   HeadCursor head(out, max_bytes);
   head.put(request.method);
   head.put(' ');
-  head.put(request.target);
+  head.put(upstream.base_path);
+  head.put(path);
+  head.put(query);
   head.put(" HTTP/1.1\r\n");
-  head.field("Host", upstream.host_header);
+  head.field("Host", host);
   for (const auto& f : request.headers.fields()) {
     if (forwarded(f)) {
       head.field(f.name, f.value);
@@ -124,6 +141,9 @@ void write_upstream_head(std::string& out, http::Exchange& exchange,
   head.field(kIdentity, exchange.identity);
   head.field(kFor, exchange.forwarded_for);
   head.field(kProto, proto);
+  if (!client_host.empty()) {
+    head.field(kForwardedHost, client_host);
+  }
   head.put(exchange.upstream_extra_headers);
   if (framing) {
     head.framing(*framing);

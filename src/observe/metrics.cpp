@@ -133,6 +133,7 @@ void FamilyCounts::merge(const FamilyCounts& other) {
   if (labels.empty()) {
     help = other.help;
     labels = other.labels;
+    gauge = other.gauge;
   }
   for (const auto& [label_values, n] : other.values) {
     values[label_values] += n;
@@ -144,6 +145,7 @@ FamilyCounts& WorkerMetrics::family(const CounterFamily& family) {
   if (it == families_.end()) {
     FamilyCounts counts;
     counts.help.assign(family.help);
+    counts.gauge = family.gauge;
     counts.labels.assign(family.labels.begin(), family.labels.end());
     it = families_.emplace(std::string(family.name), std::move(counts)).first;
   }
@@ -263,7 +265,7 @@ std::string render_prometheus(const std::vector<WorkerMetrics::Copy>& workers,
   out += fmt::format("rampart_config_reloads_total{{result=\"failure\"}} {}\n",
                      process.reloads_failure);
   for (const auto& [name, counts] : total.families) {
-    header(out, name, "counter", counts.help);
+    header(out, name, counts.gauge ? "gauge" : "counter", counts.help);
     for (const auto& [values, n] : counts.values) {
       out += name;
       out += '{';

@@ -74,6 +74,9 @@ struct CounterFamily {
   std::string_view name;  ///< "rampart_..._total"
   std::string_view help;
   std::span<const std::string_view> labels;
+  /// A gauge counted up and down (adding ~0 subtracts one: counts add modulo 2^64), rendered
+  /// with TYPE gauge. Each worker only takes back what it added, so the sum never goes below 0.
+  bool gauge = false;
 };
 
 /// One family's counts by label values (in the family's label order).
@@ -81,6 +84,7 @@ struct FamilyCounts {
   std::string help;
   std::vector<std::string> labels;
   std::map<std::vector<std::string>, std::uint64_t> values;
+  bool gauge = false;
 
   void merge(const FamilyCounts& other);
 };

@@ -23,7 +23,7 @@ bool append_plain_request_line(std::string& out, const http::Exchange& exchange,
                                std::chrono::system_clock::time_point now) {
   constexpr std::size_t kMaxLine = 1024;
   if ((exchange.problem && !exchange.problem->reason.empty()) ||
-      !exchange.dry_run_refusal.empty() || exchange.rate_limited) {
+      !exchange.dry_run_refusal.empty() || exchange.rate_limited || !exchange.captures.empty()) {
     return false;  // rare: the escaped writer takes the extra fields
   }
   const std::string_view route =
@@ -121,6 +121,15 @@ void append_request_line_escaped(std::string& out, const http::Exchange& exchang
   json.field("path", exchange.request.path);
   json.field("route", exchange.route ? std::string_view(exchange.route->name) : kNoRouteLabel);
   json.field("status", static_cast<long long>(exchange.response.status));
+  if (!exchange.captures.empty()) {
+    // A route's path_template or path_regex captures: the ids an operator searches logs by.
+    json.key("captures");
+    json.begin_object();
+    for (const auto& c : exchange.captures) {
+      json.field(c.name, c.value);
+    }
+    json.end_object();
+  }
   if (exchange.problem) {
     json.field("code", http::code_name(exchange.problem->code));
     if (!exchange.problem->reason.empty()) {

@@ -4,6 +4,8 @@
 #include "policies/auth/config.hpp"
 #include "policies/body/body_policy.hpp"
 #include "policies/body/config.hpp"
+#include "policies/concurrency/concurrency_policy.hpp"
+#include "policies/concurrency/config.hpp"
 #include "policies/cors/config.hpp"
 #include "policies/cors/cors_policy.hpp"
 #include "policies/headers/config.hpp"
@@ -11,6 +13,7 @@
 #include "policies/hygiene/hygiene_policy.hpp"
 #include "policies/rate_limit/config.hpp"
 #include "policies/rate_limit/rate_limit_policy.hpp"
+#include "policies/redirects/redirect_policy.hpp"
 #include "policies/request_id/request_id_policy.hpp"
 #include "policies/webhook/config.hpp"
 #include "policies/webhook/webhook_policy.hpp"
@@ -119,6 +122,17 @@ const std::vector<PolicyType>& registry() {
          return settings ? std::make_unique<BodyPolicy>(static_cast<const BodySettings&>(*settings))
                          : nullptr;
        }},
+      // Last before the proxy: a request another stage refuses never takes a slot.
+      {"concurrency",
+       Scope::route,
+       {kConcurrencyKey, read_concurrency},
+       [](const config::Config&, const config::RouteConfig* route,
+          const Services&) -> std::unique_ptr<Policy> {
+         const auto* settings = route->setting(kConcurrencyKey);
+         return settings ? std::make_unique<ConcurrencyPolicy>(
+                               route->name, static_cast<const ConcurrencySettings&>(*settings))
+                         : nullptr;
+       }},
       {"headers",
        Scope::route,
        {kHeadersKey, read_headers},
@@ -128,6 +142,18 @@ const std::vector<PolicyType>& registry() {
          return settings ? std::make_unique<HeadersPolicy>(
                                static_cast<const HeadersSettings&>(*settings))
                          : nullptr;
+       }},
+      // After headers: response hooks run backwards, so this one sees the upstream's fields
+      // before a route's response_add (a Location it sets stays as written).
+      {"redirects",
+       Scope::route,
+       {},
+       [](const config::Config& config, const config::RouteConfig* route,
+          const Services&) -> std::unique_ptr<Policy> {
+         if (!route->rewrite_redirects) {
+           return nullptr;
+         }
+         return std::make_unique<RedirectPolicy>(*route, config.upstreams[route->upstream_index]);
        }},
   };
   return types;

@@ -62,10 +62,14 @@ std::optional<std::string_view> refusal(std::string_view name, Side side, Action
   }
   if (side == Side::request) {
     if (is_any_of(name, {"host"})) {
-      return "rampart sends the upstream's own host, from its url";
+      return "rampart sends the upstream's own host, from its url (or the client's, with "
+             "preserve_host: true)";
     }
     if (is_any_of(name, {"expect"})) {
       return "rampart answers Expect: 100-continue itself and never forwards it";
+    }
+    if (is_any_of(name, {"x-forwarded-host"})) {
+      return "rampart writes it itself from the client's Host";
     }
     if (is_any_of(name, {"x-forwarded-for", "x-forwarded-proto"})) {
       return "rampart writes it itself from the client address it believes "

@@ -30,6 +30,11 @@ routes:
   - {name: a, match: {path_prefix: /a}, upstream: app, auth: none}
   - {name: dry, match: {path_prefix: /dry}, upstream: app, auth: none, dry_run: true}
   - {name: post, match: {path: /post, methods: [POST]}, upstream: app, auth: none}
+  - name: item
+    match: {path_template: "/items/{id}"}
+    upstream: app
+    auth: none
+    rewrite: {template: "/internal/{id}"}
 )";
 
 std::shared_ptr<const config::Config> load_test_config() {
@@ -201,6 +206,26 @@ TEST(Pipeline, RoutingAnswersBuiltInsMissesAndUnsafePaths) {
   ASSERT_EQ(f.pipeline.run(dots, *f.state), Step::answer);
   EXPECT_EQ(dots.problem->status, 400);
   EXPECT_EQ(f.metrics.rejected[static_cast<std::size_t>(observe::RejectReason::path)], 1u);
+}
+
+TEST(Pipeline, TemplateRoutesCaptureAndRewriteAfterThePathCheck) {
+  Fixture f({});
+  auto item = f.request("GET", "/items/a%20b");
+  ASSERT_EQ(f.pipeline.run(item, *f.state), Step::proxy);
+  EXPECT_EQ(item.route->name, "item");
+  ASSERT_EQ(item.captures.size(), 1u);
+  EXPECT_EQ(item.captures[0].value, "a%20b");
+  EXPECT_EQ(item.upstream_path, "/internal/a%20b");
+  // An encoded slash would make one segment two at the backend: refused before matching.
+  auto slash = f.request("GET", "/items/a%2Fb");
+  ASSERT_EQ(f.pipeline.run(slash, *f.state), Step::answer);
+  EXPECT_EQ(slash.problem->status, 400);
+  EXPECT_TRUE(slash.captures.empty());
+  // A plain prefix route captures and rewrites nothing.
+  auto plain = f.request("GET", "/a/x");
+  ASSERT_EQ(f.pipeline.run(plain, *f.state), Step::proxy);
+  EXPECT_TRUE(plain.captures.empty());
+  EXPECT_TRUE(plain.upstream_path.empty());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ config::RouteConfig route(std::string name, std::string path, std::string prefix
                           std::vector<std::string> methods) {
   config::RouteConfig r;
   r.name = std::move(name);
+  r.match.kind = path.empty() ? config::PathKind::prefix : config::PathKind::exact;
   r.match.path = std::move(path);
   r.match.path_prefix = std::move(prefix);
   r.match.methods = std::move(methods);

@@ -12,6 +12,7 @@ TEST(HeadWriter, UpstreamHeadDropsHopByHopAndSetsForwarding) {
   ex.request.method = "POST";
   ex.request.target = "/api?q=1";
   ex.request.headers.add(field::host, "Host", "public.example");
+  ex.client_host = "public.example";  // as the routing stage keeps it
   ex.request.headers.add(field::connection, "Connection", "keep-alive, X-Custom-Hop");
   ex.request.headers.add(field::unknown, "X-Custom-Hop", "1");
   ex.request.headers.add(field::keep_alive, "Keep-Alive", "timeout=5");
@@ -19,6 +20,7 @@ TEST(HeadWriter, UpstreamHeadDropsHopByHopAndSetsForwarding) {
   ex.request.headers.add(field::upgrade, "Upgrade", "h2c");
   ex.request.headers.add(field::unknown, "X-Forwarded-For", "6.6.6.6");
   ex.request.headers.add(field::unknown, "X-Forwarded-Proto", "https");
+  ex.request.headers.add(field::unknown, "X-Forwarded-Host", "spoofed.example");
   ex.request.headers.add(field::content_length, "Content-Length", "3");
   ex.request.headers.add(field::unknown, "X-Keep", "yes");
   ex.request.headers.add(field::unknown, "X-Rampart-Identity", "key:admin");
@@ -35,7 +37,53 @@ TEST(HeadWriter, UpstreamHeadDropsHopByHopAndSetsForwarding) {
   EXPECT_EQ(out,
             "POST /api?q=1 HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nX-Keep: yes\r\n"
             "X-Rampart-Identity: ip:127.0.0.1\r\nX-Forwarded-For: 127.0.0.1\r\n"
-            "X-Forwarded-Proto: http\r\nX-Request-ID: r1\r\nContent-Length: 3\r\n\r\n");
+            "X-Forwarded-Proto: http\r\nX-Forwarded-Host: public.example\r\n"
+            "X-Request-ID: r1\r\nContent-Length: 3\r\n\r\n");
+}
+
+TEST(HeadWriter, RewrittenPathKeepsTheQueryAndTakesTheBasePath) {
+  http::Exchange ex;
+  ex.request.method = "GET";
+  ex.request.target = "/api/v1/users?x=%2F&y";
+  ex.request.headers.add(field::host, "Host", "api.example.com:8443");
+  ex.client_host = "api.example.com:8443";
+  ex.forwarded_for = "127.0.0.1";
+  ex.identity = "ip:127.0.0.1";
+  config::UpstreamConfig upstream;
+  upstream.host_header = "10.0.0.5:8080";
+  upstream.base_path = "/base";
+  std::string out;
+  write_upstream_head(out, ex, upstream, Framing{});
+  EXPECT_TRUE(out.starts_with("GET /base/api/v1/users?x=%2F&y HTTP/1.1\r\nHost: 10.0.0.5:8080\r\n"))
+      << out;
+  ex.upstream_path = "/api/users";
+  write_upstream_head(out, ex, upstream, Framing{});
+  EXPECT_TRUE(out.starts_with("GET /base/api/users?x=%2F&y HTTP/1.1\r\n")) << out;
+  ex.request.target = "/api/v1/users";
+  write_upstream_head(out, ex, upstream, Framing{});
+  EXPECT_TRUE(out.starts_with("GET /base/api/users HTTP/1.1\r\n")) << out;
+}
+
+TEST(HeadWriter, PreserveHostSendsTheClientsHost) {
+  http::Exchange ex;
+  ex.request.method = "GET";
+  ex.request.target = "/";
+  ex.request.headers.add(field::host, "Host", "api.example.com");
+  ex.client_host = "api.example.com";
+  ex.forwarded_for = "127.0.0.1";
+  ex.identity = "ip:127.0.0.1";
+  config::UpstreamConfig upstream;
+  upstream.host_header = "127.0.0.1:8000";
+  config::RouteConfig route;
+  route.preserve_host = true;
+  ex.route = &route;
+  std::string out;
+  write_upstream_head(out, ex, upstream, Framing{});
+  EXPECT_TRUE(out.starts_with("GET / HTTP/1.1\r\nHost: api.example.com\r\n")) << out;
+  EXPECT_NE(out.find("X-Forwarded-Host: api.example.com\r\n"), std::string::npos) << out;
+  route.preserve_host = false;
+  write_upstream_head(out, ex, upstream, Framing{});
+  EXPECT_TRUE(out.starts_with("GET / HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n")) << out;
 }
 
 TEST(HeadWriter, UpstreamFramingIsRampartsNeverTheClients) {
