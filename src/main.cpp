@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   std::optional<std::string> env;
   check->add_option("--env", env, "validate as this env (production|development)");
   bool check_report = false;
-  check->add_flag("--report", check_report, "after ok, print a scored report of the config");
+  check->add_flag("--report", check_report,
+                  "after ok, print a scored report of the config (always in production)");
 
   auto* version = app.add_subcommand("version", "print the version");
   version->add_option("-c,--config", config_path, "ignored; accepted like every command");

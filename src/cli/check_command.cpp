@@ -44,7 +44,8 @@ int run_check(const std::string& config_path, const std::optional<std::string>& 
       return 1;
     }
     std::cout << "ok\n";
-    if (report) {
+    // In production the score comes with the verdict (SPEC §9); elsewhere on --report.
+    if (report || result.config->env == config::Env::production) {
       // After "ok", never instead of it: scripts that read the first line keep working.
       std::cout << '\n' << audit::render_markdown(config_report(*result.config, config_path));
     }

@@ -216,6 +216,12 @@ class CliTest(E2ETest):
         path = self.write("prodpublic.yaml", text)
         p = self.run_cli("check", "--env", "production", "-c", path)
         self.assertEqual(p.returncode, 0, p.stderr)
+        # "ok" first (scripts read the first line), then the config's score (SPEC §9).
+        self.assertEqual(p.stdout.splitlines()[0], "ok")
+        self.assertIn("**Overall: ", p.stdout)
+        self.assertIn("CFG-", p.stdout)
+        # Not in development unless asked.
+        p = self.run_cli("check", "-c", path)
         self.assertEqual(p.stdout.strip(), "ok")
         # env: production in the file is just as strict
         path = self.write("prodfile.yaml", "env: production\n" + self.good())

@@ -176,7 +176,9 @@ class WebhookConfigTest(unittest.TestCase):
         self.assertRegex(out, r"rampart\.yaml:\d+:\d+: routes\[0\]\.webhook\.secret: ")
         self.assertIn("needs its secret in production", out)
         code, out = self.check({"scheme": "stripe", "secret": "whsec_x"}, env="production")
-        self.assertNotIn("webhook", out)
+        self.assertEqual(code, 0, out)
+        self.assertEqual(out.splitlines()[0], "ok")  # then the config's score
+        self.assertIn("CFG-WEBHOOK-SECRET: every webhook route has a secret", out)
 
     def test_rules(self):
         for webhook, words in (
