@@ -101,8 +101,14 @@ Verdict ConcurrencyPolicy::overloaded(http::Exchange& exchange, std::string_view
 Verdict ConcurrencyPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_base) const {
   auto& slot = static_cast<ConcurrencySlot&>(*slot_base);
   auto ticket = std::make_unique<Ticket>(limiter_, slot.metrics, route_);
-  auto waiter = settings_.queue > 0 ? std::make_shared<ConcurrencyWaiter>(slot.executor) : nullptr;
-  switch (limiter_->admit(waiter)) {
+  // A waiter (a timer) is made only when the route is full: most requests never queue.
+  std::shared_ptr<ConcurrencyWaiter> waiter;
+  auto admission = limiter_->admit(nullptr);
+  if (admission == ConcurrencyLimiter::Admission::refused && settings_.queue > 0) {
+    waiter = std::make_shared<ConcurrencyWaiter>(slot.executor);
+    admission = limiter_->admit(waiter);  // a slot may have come free meanwhile: granted then
+  }
+  switch (admission) {
     case ConcurrencyLimiter::Admission::granted:
       ticket->hold();
       exchange.hold = std::move(ticket);
