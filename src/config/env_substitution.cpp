@@ -4,25 +4,11 @@
 
 #include <cstdlib>
 
+#include "config/names.hpp"
+
 namespace rampart::config {
 
 namespace {
-
-bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
-
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
-
-bool is_valid_name(std::string_view name) {
-  if (name.empty() || !is_name_start(name.front())) {
-    return false;
-  }
-  for (char c : name) {
-    if (!is_name_char(c)) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool is_comment_line(std::string_view text, std::size_t line_start) {
   auto first = text.find_first_not_of(" \t", line_start);
@@ -75,7 +61,7 @@ class Substituter {
     }
     auto name = text_.substr(pos_ + 2, close - pos_ - 2);
     auto length = close + 1 - pos_;
-    if (!is_valid_name(name)) {
+    if (!is_identifier(name)) {
       out_.errors.push_back(
           {pos_, out_.text.size(),
            fmt::format("\"${{{}}}\" is not a valid reference: expected ${{NAME}} with NAME "

@@ -2,12 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "config/names.hpp"
+
 namespace rampart::config {
 
 namespace {
-
-bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
 /// The next segment of `path` from `pos` (just after a '/'), and where the one after starts
 /// (npos when this was the last).
@@ -20,17 +19,7 @@ std::string_view next_segment(std::string_view path, std::size_t& pos) {
 
 }  // namespace
 
-bool is_capture_name(std::string_view name) {
-  if (name.empty() || !is_name_start(name.front())) {
-    return false;
-  }
-  for (char c : name) {
-    if (!is_name_char(c)) {
-      return false;
-    }
-  }
-  return true;
-}
+bool is_capture_name(std::string_view name) { return is_identifier(name); }
 
 std::optional<std::vector<TemplateSegment>> parse_path_template(std::string_view text,
                                                                 std::string& error) {

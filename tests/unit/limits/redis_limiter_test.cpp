@@ -21,6 +21,16 @@ Rate rate(std::uint64_t limit, std::chrono::seconds period) {
   return Rate{limit, period, std::to_string(limit) + "/" + std::to_string(period.count()) + "s"};
 }
 
+/// A connection to the test's server, ready (or as far as it got in 3 s).
+std::unique_ptr<RedisConnection> connect(asio::io_context& io, int port) {
+  std::string error;
+  auto url = parse_redis_url("redis://127.0.0.1:" + std::to_string(port), error);
+  EXPECT_TRUE(url) << error;
+  auto conn = std::make_unique<RedisConnection>(io, url.value_or(RedisUrl{}), 1s, 2s);
+  run_until(io, 3s, [&] { return conn->ready(); });
+  return conn;
+}
+
 /// One decision through the real script, as the policy makes it.
 std::optional<LimitDecision> decide(asio::io_context& io, RedisConnection& c,
                                     const std::string& key, std::span<const Rate> rates,
@@ -61,11 +71,9 @@ struct LocalModel {
 TEST(RedisSlidingWindow, AgreesWithTheLocalTableOnEveryDecision) {
   RAMPART_REDIS_SERVER_OR_SKIP(server, "");
   asio::io_context io;
-  std::string error;
-  auto url = parse_redis_url("redis://127.0.0.1:" + std::to_string(server->port()), error);
-  ASSERT_TRUE(url) << error;
-  RedisConnection c(io, *url, 1s, 2s);
-  ASSERT_TRUE(run_until(io, 3s, [&] { return c.ready(); })) << c.last_error();
+  auto conn = connect(io, server->port());
+  ASSERT_TRUE(conn->ready()) << conn->last_error();
+  RedisConnection& c = *conn;
 
   const std::vector<std::vector<Rate>> policies = {
       {rate(5, 1s)},
@@ -115,11 +123,9 @@ TEST(RedisSlidingWindow, AgreesWithTheLocalTableOnEveryDecision) {
 TEST(RedisSlidingWindow, TheKeyExpiresTwoLongestPeriodsAfterItsWindowStarts) {
   RAMPART_REDIS_SERVER_OR_SKIP(server, "");
   asio::io_context io;
-  std::string error;
-  auto url = parse_redis_url("redis://127.0.0.1:" + std::to_string(server->port()), error);
-  ASSERT_TRUE(url) << error;
-  RedisConnection c(io, *url, 1s, 2s);
-  ASSERT_TRUE(run_until(io, 3s, [&] { return c.ready(); })) << c.last_error();
+  auto conn = connect(io, server->port());
+  ASSERT_TRUE(conn->ready()) << conn->last_error();
+  RedisConnection& c = *conn;
   const std::vector<Rate> rates = {rate(5, 1s), rate(50, 30s)};
   const std::string key = redis_key("ttl", "key:abc");
   ASSERT_TRUE(decide(io, c, key, rates, 1'700'000'000'000).has_value());
