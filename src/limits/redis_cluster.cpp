@@ -102,41 +102,32 @@ RedisConnection* RedisRouter::node(const std::string& host, std::uint16_t port) 
   return nodes_.back();
 }
 
-net::Task<RedisReply> RedisRouter::eval(const RedisScript& script,
-                                        std::span<const std::string_view> keys,
-                                        std::span<const std::string_view> args) {
-  const auto slot = keys.empty() ? std::uint16_t{0} : key_slot(keys.front());
-  const auto owner = owner_[slot];
+RedisConnection& RedisRouter::pick(std::string_view key) {
+  const auto owner = owner_[key_slot(key)];
   RedisConnection* conn = owner == 0 ? &seed_ : nodes_[owner - 1];
-  if (!conn->ready()) {
-    conn = &seed_;  // it may have moved back: the seed says where it is now
-  }
-  auto reply = co_await conn->eval(script, keys, args);
+  // A node that is down: the seed says where the slot is now.
+  return conn->ready() ? *conn : seed_;
+}
+
+RedisConnection* RedisRouter::moved(const RedisReply& reply) {
   if (reply.kind != RedisReplyKind::error) {
-    co_return reply;
+    return nullptr;
   }
-  auto moved = parse_moved(reply.text);
-  if (!moved) {
-    co_return reply;
+  auto to = parse_moved(reply.text);
+  if (!to) {
+    return nullptr;
   }
-  RedisConnection* target = node(moved->host, moved->port);
+  RedisConnection* target = node(to->host, to->port);
   if (target == nullptr) {
-    co_return reply;  // counted as an error: decided locally
+    return nullptr;  // the error stands: decided locally
   }
-  owner_[moved->slot] = 0;
+  owner_[to->slot] = 0;
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     if (nodes_[i] == target) {
-      owner_[moved->slot] = static_cast<std::uint8_t>(i + 1);
+      owner_[to->slot] = static_cast<std::uint8_t>(i + 1);
     }
   }
-  if (!target->ready()) {
-    RedisReply connecting;
-    connecting.kind = RedisReplyKind::unavailable;
-    connecting.text = "connecting";
-    co_return connecting;
-  }
-  auto redirected = co_await target->eval(script, keys, args);
-  co_return redirected;
+  return target;
 }
 
 void RedisRouter::close() {

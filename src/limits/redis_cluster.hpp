@@ -47,11 +47,14 @@ class RedisRouter {
   bool ready() const { return seed_.ready(); }
   RedisConnection& seed() { return seed_; }
 
-  /// EVALSHA on the node that owns keys[0]'s slot. A MOVED answer is followed once, to a
-  /// node that is connected already; otherwise the call ends `unavailable` (the caller
-  /// decides locally) while that node's connection comes up. `keys` and `args` as eval's.
-  net::Task<RedisReply> eval(const RedisScript& script, std::span<const std::string_view> keys,
-                             std::span<const std::string_view> args);
+  /// The connection for `key`: the node learned to own its slot, else the seed. No coroutine
+  /// of its own: the caller evals on it directly (a frame and an event-loop hop less per
+  /// decision than a routing coroutine around the eval).
+  RedisConnection& pick(std::string_view key);
+  /// When `reply` is a MOVED: the connection to the node it names (made now if new), and the
+  /// slot is remembered as its. The caller sends the command there at once when it is ready(),
+  /// else decides without Redis while the connection comes up. Null for any other reply.
+  RedisConnection* moved(const RedisReply& reply);
 
   /// Closes every connection (the seed too): the worker is stopping.
   void close();

@@ -96,7 +96,16 @@ net::Task<Verdict> RateLimitPolicy::wait(http::Exchange& exchange, PolicySlot* s
   const std::array<std::string_view, 1> keys{key};
   const limits::ScriptArgs args(rates, now);
   const auto sent = std::chrono::steady_clock::now();
-  const auto reply = co_await slot.redis->eval(limits::sliding_window_script(), keys, args.words());
+  const auto& script = limits::sliding_window_script();
+  auto reply = co_await slot.redis->pick(key).eval(script, keys, args.words());
+  if (auto* node = slot.redis->moved(reply)) {
+    // A Cluster node that no longer (or never) owned the slot: once more, where it lives.
+    if (node->ready()) {
+      reply = co_await node->eval(script, keys, args.words());
+    } else {
+      reply.kind = limits::RedisReplyKind::unavailable;  // its connection is coming up
+    }
+  }
   if (auto decision = limits::decision_from_reply(reply, rates, now)) {
     slot.metrics->redis_round_trip.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count());
