@@ -23,8 +23,10 @@ class HeadCursor {
   ~HeadCursor() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
 
   void put(std::string_view text) {
-    std::memcpy(p_, text.data(), text.size());
-    p_ += text.size();
+    if (!text.empty()) {  // an empty view may have a null data(): memcpy must not see it
+      std::memcpy(p_, text.data(), text.size());
+      p_ += text.size();
+    }
   }
   void put(char c) { *p_++ = c; }
   void field(std::string_view name, std::string_view value) {
