@@ -9,10 +9,12 @@ namespace rampart::policies {
 namespace {
 
 struct ConcurrencySlot final : PolicySlot {
-  explicit ConcurrencySlot(net::WorkerContext& worker)
-      : executor(worker.io.get_executor()), metrics(worker.metrics) {}
+  ConcurrencySlot(net::WorkerContext& worker, std::uint64_t& in_flight)
+      : executor(worker.io.get_executor()), in_flight(in_flight) {}
   net::Executor executor;
-  observe::WorkerMetrics& metrics;
+  /// rampart_route_in_flight{route}, this worker's part: a stable reference taken once, as
+  /// it changes twice per request (add() would build a key and look it up each time).
+  std::uint64_t& in_flight;
 };
 
 /// A request's place at one route's limiter: queued, then holding a slot. Whatever ends the
@@ -21,9 +23,8 @@ class Ticket final : public http::ExchangeHold {
  public:
   enum class State : std::uint8_t { queued, holding, left };
 
-  Ticket(std::shared_ptr<ConcurrencyLimiter> limiter, observe::WorkerMetrics& metrics,
-         std::string_view route)
-      : limiter_(std::move(limiter)), metrics_(metrics), route_(route) {}
+  Ticket(std::shared_ptr<ConcurrencyLimiter> limiter, std::uint64_t& in_flight)
+      : limiter_(std::move(limiter)), in_flight_(in_flight) {}
   Ticket(const Ticket&) = delete;
   Ticket& operator=(const Ticket&) = delete;
   ~Ticket() override {
@@ -68,14 +69,10 @@ class Ticket final : public http::ExchangeHold {
   std::chrono::steady_clock::time_point deadline() const { return deadline_; }
 
  private:
-  void add_in_flight(std::uint64_t n) {
-    const std::string_view labels[] = {route_};
-    metrics_.add(kRouteInFlight, labels, n);
-  }
+  void add_in_flight(std::uint64_t n) { in_flight_ += n; }
 
   std::shared_ptr<ConcurrencyLimiter> limiter_;
-  observe::WorkerMetrics& metrics_;
-  std::string_view route_;
+  std::uint64_t& in_flight_;
   State state_ = State::left;
   std::shared_ptr<ConcurrencyWaiter> waiter_;
   std::chrono::steady_clock::time_point deadline_{};
@@ -85,7 +82,8 @@ class Ticket final : public http::ExchangeHold {
 
 std::unique_ptr<PolicySlot> ConcurrencyPolicy::make_slot(net::WorkerContext& worker) const {
   worker.metrics.declare(kRouteInFlight);
-  return std::make_unique<ConcurrencySlot>(worker);
+  const std::string_view labels[] = {route_};
+  return std::make_unique<ConcurrencySlot>(worker, worker.metrics.counter(kRouteInFlight, labels));
 }
 
 Verdict ConcurrencyPolicy::overloaded(http::Exchange& exchange, std::string_view reason) const {
@@ -100,7 +98,7 @@ Verdict ConcurrencyPolicy::overloaded(http::Exchange& exchange, std::string_view
 
 Verdict ConcurrencyPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_base) const {
   auto& slot = static_cast<ConcurrencySlot&>(*slot_base);
-  auto ticket = std::make_unique<Ticket>(limiter_, slot.metrics, route_);
+  auto ticket = std::make_unique<Ticket>(limiter_, slot.in_flight);
   // A waiter (a timer) is made only when the route is full: most requests never queue.
   std::shared_ptr<ConcurrencyWaiter> waiter;
   auto admission = limiter_->admit(nullptr);
