@@ -6,6 +6,7 @@
 #include <boost/json/monotonic_resource.hpp>
 
 #include "policies/body/json_check.hpp"
+#include "policies/body/schema_program.hpp"
 
 namespace rampart::policies {
 
@@ -51,10 +52,14 @@ Verdict BodyPolicy::on_request(http::Exchange& exchange, PolicySlot* slot) const
   }
   auto& body_slot = static_cast<BodySlot&>(*slot);
   const std::string_view body = exchange.body;
-  // The body is a view into the connection's buffer, with no promise of bytes after it.
-  if (!body_slot.fast.accepts(body, body.size())) {
-    // The fast path could not vouch for it: the SAX check decides, and says where.
-    const auto problem = check_json(body);
+  const SchemaProgram* program = settings_.schema ? settings_.schema->program() : nullptr;
+  JsonTape* tape = program != nullptr ? &body_slot.tape : nullptr;
+  // A schema route's check also writes the tape the program walks: one pass over the body.
+  // Otherwise the fast path tries first; the body is a view into the connection's buffer,
+  // with no promise of bytes after it.
+  if (tape != nullptr || !body_slot.fast.accepts(body, body.size())) {
+    // The SAX check decides, and says where.
+    const auto problem = check_json(body, tape);
     if (!problem.reason.empty()) {
       // The offset, never the bytes: the body may hold anything, a secret included.
       return respond(exchange,
@@ -65,7 +70,25 @@ Verdict BodyPolicy::on_request(http::Exchange& exchange, PolicySlot* slot) const
                          .because(problem.reason));
     }
   }
-  return settings_.schema ? check_schema(exchange, body_slot) : Verdict::next;
+  if (!settings_.schema) {
+    return Verdict::next;
+  }
+  if (program != nullptr) {
+    const auto answer = program->run(*tape);
+    body_slot.tape.trim();
+    if (answer == SchemaAnswer::accepted) {
+      return Verdict::next;
+    }
+    if (answer == SchemaAnswer::too_costly) {
+      auto problem = http::Problem::of(http::ProblemCode::schema_violation,
+                                       "the body does not match the route's schema")
+                         .because("schema_violation");
+      problem.errors = {{"", "could not be validated against the schema within bounds"}};
+      return respond(exchange, std::move(problem));
+    }
+  }
+  // Refused (or no program): valijson says what is wrong.
+  return check_schema(exchange, body_slot);
 }
 
 Verdict BodyPolicy::check_schema(http::Exchange& exchange, BodySlot& slot) const {
@@ -89,7 +112,12 @@ Verdict BodyPolicy::check_schema(http::Exchange& exchange, BodySlot& slot) const
   slot.document_parser.reset();
   std::vector<http::ProblemError> errors;
   if (settings_.schema->validate(document, errors)) {
-    return Verdict::next;
+    if (settings_.schema->program() == nullptr) {
+      return Verdict::next;
+    }
+    // The program refused what valijson accepts: it follows draft 7 where valijson does not
+    // (schema_program.hpp), and the program decides.
+    errors = {{"", "does not match the schema"}};
   }
   auto problem = http::Problem::of(http::ProblemCode::schema_violation,
                                    "the body does not match the route's schema")

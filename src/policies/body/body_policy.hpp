@@ -11,6 +11,7 @@
 
 #include "policies/body/config.hpp"
 #include "policies/body/json_fast.hpp"
+#include "policies/body/json_tape.hpp"
 #include "policies/policy.hpp"
 
 namespace rampart::policies {
@@ -28,6 +29,7 @@ struct BodySlot final : PolicySlot {
   explicit BodySlot(std::size_t arena_bytes);
 
   FastJsonCheck fast;
+  JsonTape tape;                           ///< a schema route's body, for the schema program
   boost::json::parser document_parser;     ///< keeps its stack between documents
   std::unique_ptr<unsigned char[]> arena;  ///< a schema route's document lives here
   std::size_t arena_bytes;

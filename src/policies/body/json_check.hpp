@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "policies/body/json_tape.hpp"
+
 namespace rampart::policies {
 
 inline constexpr std::size_t kMaxJsonDepth = 64;
@@ -21,7 +23,8 @@ struct JsonProblem {
   std::size_t offset = 0;   ///< the byte where it was found
 };
 
-/// Checks `body`; an empty reason means it is one well-formed JSON value.
-JsonProblem check_json(std::string_view body);
+/// Checks `body`; an empty reason means it is one well-formed JSON value. With a tape, also
+/// writes the document into it (for a schema; see json_tape.hpp).
+JsonProblem check_json(std::string_view body, JsonTape* tape = nullptr);
 
 }  // namespace rampart::policies

@@ -5,6 +5,7 @@
 #include <exception>
 #include <unordered_map>
 
+#include "policies/body/schema_program.hpp"
 #include "policies/body/valijson_safe.hpp"
 
 namespace rampart::policies {
@@ -12,6 +13,7 @@ namespace rampart::policies {
 struct JsonSchema::Impl {
   valijson::Schema schema;
   RegexTable regexes;
+  std::unique_ptr<const SchemaProgram> program;
 };
 
 namespace {
@@ -156,6 +158,8 @@ JsonSchema::~JsonSchema() = default;
 
 std::size_t JsonSchema::regex_count() const { return impl_->regexes.size(); }
 
+const SchemaProgram* JsonSchema::program() const { return impl_->program.get(); }
+
 std::shared_ptr<const JsonSchema> JsonSchema::compile(std::string_view text, std::string& error) {
   boost::json::value document;
   if (!parse_document(text, document, error)) {
@@ -170,6 +174,15 @@ std::shared_ptr<const JsonSchema> JsonSchema::compile(std::string_view text, std
   auto impl = std::make_unique<Impl>();
   SchemaWalk walk(impl->regexes, error);
   if (!walk.walk(document, "")) {
+    return nullptr;
+  }
+  // Before valijson sees it: valijson's parser recurses for ever on a `$ref` cycle that never
+  // moves into the body ({"$ref": "#"} crashed `rampart check`, and a reload).
+  std::string unsupported;
+  bool refuse = false;
+  impl->program = SchemaProgram::compile(document, unsupported, refuse);
+  if (refuse) {
+    error = "cannot be validated: " + unsupported;
     return nullptr;
   }
   try {

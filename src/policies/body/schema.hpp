@@ -16,6 +16,8 @@
 
 namespace rampart::policies {
 
+class SchemaProgram;
+
 /// The most violations a 422 lists: enough to fix a form, not an amplifier.
 inline constexpr std::size_t kMaxSchemaErrors = 20;
 /// A schema file larger than this is refused at load.
@@ -36,6 +38,10 @@ class JsonSchema {
   /// kMaxSchemaErrors violations, most specific first, and returns false. `instance` may be
   /// changed first: integers past 2^63 become doubles (see schema.cpp).
   bool validate(boost::json::value& instance, std::vector<http::ProblemError>& errors) const;
+
+  /// The compiled walk that decides (schema_program.hpp); null when the schema uses what it
+  /// does not run, and valijson decides alone.
+  const SchemaProgram* program() const;
 
   /// How many `pattern`/`patternProperties` regexes it compiled (RE2).
   std::size_t regex_count() const;
