@@ -407,6 +407,16 @@ bool SchemaProgram::Compiler::fill_objects(Node& node, const boost::json::object
     }
     std::sort(node.properties.begin(), node.properties.end());
   }
+  for (const auto& name : node.required) {
+    auto it = std::lower_bound(node.properties.begin(), node.properties.end(), name,
+                               [](const auto& p, const std::string& n) { return p.first < n; });
+    const auto index = it - node.properties.begin();
+    if (it != node.properties.end() && it->first == name && index < 64) {
+      node.required_properties |= std::uint64_t{1} << index;
+    } else {
+      node.required_elsewhere.push_back(name);
+    }
+  }
   if (const auto* v = schema.if_contains("patternProperties"); v != nullptr && v->is_object()) {
     node.keyed = true;
     for (const auto& member : v->get_object()) {

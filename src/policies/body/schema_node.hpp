@@ -61,6 +61,10 @@ struct SchemaProgram::Node {
   std::uint64_t min_properties = 0, max_properties = kUnbounded;
   std::vector<std::string> required;
   std::vector<std::pair<std::string, std::int32_t>> properties;  ///< sorted by name
+  /// `required` names that are among the first 64 `properties`, as bits of their index: the
+  /// member walk marks them as it meets them, instead of a scan of the object per name.
+  std::uint64_t required_properties = 0;
+  std::vector<std::string> required_elsewhere;  ///< the other `required` names
   std::vector<std::pair<const re2::RE2*, std::int32_t>> pattern_properties;
   std::int32_t additional_properties = kNoSchema;
   struct Dependency {

@@ -228,27 +228,43 @@ class SchemaProgram::Walk {
     return 0;
   }
 
+  /// The index of `name` in `properties`, or -1: a few are scanned, more are searched.
+  static std::ptrdiff_t property(const Node& s, std::string_view name) {
+    const auto& properties = s.properties;
+    if (properties.size() <= 8) {
+      for (std::size_t i = 0; i < properties.size(); ++i) {
+        if (properties[i].first.size() == name.size() && properties[i].first == name) {
+          return static_cast<std::ptrdiff_t>(i);
+        }
+      }
+      return -1;
+    }
+    auto it = std::lower_bound(
+        properties.begin(), properties.end(), name,
+        [](const auto& property, std::string_view n) { return property.first < n; });
+    return it != properties.end() && it->first == name ? it - properties.begin() : -1;
+  }
+
   bool keyed(const Node& s, std::uint32_t at, unsigned depth) {
     const TapeNode& o = t_.nodes[at];
     if (o.size < s.min_properties || o.size > s.max_properties) {
       return false;
     }
-    for (const auto& name : s.required) {
+    for (const auto& name : s.required_elsewhere) {
       if (member(at, name) == 0) {
         return false;
       }
     }
+    std::uint64_t seen = 0;
     std::uint32_t key = at + 1;
     for (std::size_t i = 0; i < o.size; ++i, key = t_.next(key + 1)) {
       const std::string_view name = t_.string(key);
       bool matched = false;
       if (!s.properties.empty()) {
-        auto it = std::lower_bound(
-            s.properties.begin(), s.properties.end(), name,
-            [](const auto& property, std::string_view n) { return property.first < n; });
-        if (it != s.properties.end() && it->first == name) {
+        if (const auto p = property(s, name); p >= 0) {
           matched = true;
-          if (!ok(it->second, key + 1, depth + 1)) {
+          seen |= p < 64 ? std::uint64_t{1} << p : 0;
+          if (!ok(s.properties[static_cast<std::size_t>(p)].second, key + 1, depth + 1)) {
             return false;
           }
         }
@@ -268,6 +284,9 @@ class SchemaProgram::Walk {
       if (s.property_names != kNoSchema && !ok(s.property_names, key, depth + 1)) {
         return false;
       }
+    }
+    if ((seen & s.required_properties) != s.required_properties) {
+      return false;
     }
     for (const auto& d : s.dependencies) {
       if (member(at, d.name) == 0) {
