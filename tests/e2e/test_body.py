@@ -280,6 +280,8 @@ class SchemaFileTest(E2ETest):
                  "schema3.json": ('{"$ref": "http://example.com/s.json"}',
                                   "is not inside the schema file"),
                  "schema4.json": ('{"pattern": "(?<=a)b"}', "/pattern"),
+                 # valijson's parser recursed on this until the process crashed
+                 "schema5.json": ('{"allOf": [{"$ref": "#"}]}', "$ref cycle"),
                  "missing.json": (None, "cannot read")}
         for name, (text, message) in cases.items():
             with self.subTest(name=name):
