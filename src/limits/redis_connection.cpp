@@ -64,8 +64,12 @@ struct ReplyBuilder {
       // The parent's elements were sized when it was made, so this pointer stays valid.
       value = &static_cast<RedisReply*>(task->parent->obj)->elements[task->idx];
     } else {
-      reader.root_ = RedisReply{};
+      // Cleared in place: the capacity of the reply before it is reused (an array reply's
+      // elements were a malloc and a free per reply).
       value = &reader.root_;
+      value->integer = 0;
+      value->text.clear();
+      value->elements.clear();
     }
     value->kind = kind;
     return value;
@@ -170,7 +174,7 @@ RedisReplyReader::Result RedisReplyReader::next(RedisReply& out) {
     error_ = "a reply larger than 1 MiB";
     return Result::protocol_error;
   }
-  out = std::move(root_);
+  std::swap(out, root_);  // root_ keeps out's old capacity for the next reply
   return Result::reply;
 }
 
@@ -179,18 +183,30 @@ RedisReplyReader::Result RedisReplyReader::next(RedisReply& out) {
 struct RedisConnection::State : std::enable_shared_from_this<State> {
   enum class Phase { down, connecting, up };
 
-  /// One eval's wait for its reply, in the eval's coroutine frame (which stays put meanwhile).
-  struct Waiter {
+  /// One eval()'s wait for its reply, in the eval's coroutine frame (which stays put
+  /// meanwhile): a RedisCall whose done() resumes the coroutine through the io_context.
+  struct Waiter : RedisCall {
     // An optional, to be constructed in place: Boost 1.81's move assignment of an
     // any_completion_handler wraps it in itself without end (fixed in 1.82).
     std::optional<asio::any_completion_handler<void(net::error_code)>> handler;
     RedisReply reply;
-    State* state = nullptr;
-    std::uint64_t seq = 0;
-    bool done = false;
+    asio::io_context* io = nullptr;
+
+    static void on_done(RedisCall& call, const RedisReply& reply) {
+      auto& waiter = static_cast<Waiter&>(call);
+      waiter.reply = reply;
+      waiter.resume({});
+    }
+    /// Never from inside the read loop or the cancellation: the eval's caller may do anything
+    /// next, close() included.
+    void resume(net::error_code ec) {
+      asio::post(io->get_executor(),
+                 [handler = std::move(*handler), ec]() mutable { std::move(handler)(ec); });
+      handler.reset();
+    }
   };
   /// Ends a waiting eval when its caller's cancellation slot fires. Its command stays in the
-  /// FIFO without a waiter, and the reply is skipped when it comes.
+  /// FIFO without a call, and the reply is skipped when it comes.
   struct CancelWaiter {
     // A constructor, not aggregate initialisation: slot.emplace() constructs with parentheses,
     // which clang 14 (the fuzz build) does not accept for an aggregate.
@@ -198,14 +214,13 @@ struct RedisConnection::State : std::enable_shared_from_this<State> {
     Waiter* waiter;
     void operator()(asio::cancellation_type type) const {
       if ((type & asio::cancellation_type::terminal) != asio::cancellation_type::none &&
-          !waiter->done) {
-        waiter->state->pending.at(waiter->seq).waiter = nullptr;
-        waiter->state->complete(*waiter, asio::error::operation_aborted);
+          RedisConnection::cancel(*waiter)) {
+        waiter->resume(asio::error::operation_aborted);
       }
     }
   };
   struct Pending {
-    Waiter* waiter;    ///< null when the eval was cancelled, or for AUTH and SELECT
+    RedisCall* call;   ///< null when the call was cancelled, or for AUTH and SELECT
     const char* step;  ///< "AUTH" or "SELECT" while connecting, else null
     Clock::time_point deadline;
   };
@@ -293,13 +308,25 @@ struct RedisConnection::State : std::enable_shared_from_this<State> {
     return at;
   }
 
-  /// Queues the reply of the command just appended for `waiter` or `step`, and sends it as
+  /// Appends the call's EVALSHA (EVAL once it met a NOSCRIPT) and queues it.
+  void send(RedisCall& call) {
+    char digits[20];
+    const std::string_view head[] = {
+        call.with_source_ ? "EVAL" : "EVALSHA",
+        call.with_source_ ? call.script_->source : call.script_->sha1,
+        {digits, std::to_chars(digits, digits + sizeof digits, call.keys_.size()).ptr}};
+    append_command({head, call.keys_, call.args_});
+    queue(&call, nullptr, Clock::now() + command_timeout);
+  }
+
+  /// Queues the reply of the command just appended for `call` or `step`, and sends it as
   /// soon as the write in flight is done.
-  void queue(Waiter* waiter, const char* step, Clock::time_point deadline) {
-    auto seq = pending.push({waiter, step, deadline});
-    if (waiter != nullptr) {
-      waiter->state = this;
-      waiter->seq = seq;
+  void queue(RedisCall* call, const char* step, Clock::time_point deadline) {
+    auto seq = pending.push({call, step, deadline});
+    if (call != nullptr) {
+      call->phase_ = RedisCall::Phase::queued;
+      call->state_ = this;
+      call->seq_ = seq;
     }
     if (deadline_timer.expiry() > deadline) {
       deadline_timer.expires_at(deadline);  // it was idle: the watchdog wakes and re-arms
@@ -309,13 +336,14 @@ struct RedisConnection::State : std::enable_shared_from_this<State> {
     }
   }
 
-  /// Resumes the waiting eval through the io_context, never from inside the read loop or the
-  /// cancellation: the eval's caller may do anything next, close() included.
-  void complete(Waiter& waiter, net::error_code ec) {
-    waiter.done = true;
-    asio::post(io.get_executor(),
-               [handler = std::move(*waiter.handler), ec]() mutable { std::move(handler)(ec); });
-    waiter.handler.reset();
+  /// Ends a call without a reply, through the io_context: never from inside fail() or close(),
+  /// whose caller goes on with the connection.
+  void end_later(RedisCall& call, RedisReplyKind kind, const char* why) {
+    call.phase_ = RedisCall::Phase::completing;
+    asio::post(io.get_executor(), [&call, kind, why] {
+      call.phase_ = RedisCall::Phase::idle;
+      call.done(call, no_reply(kind, why));
+    });
   }
 
   /// The single write in flight: whatever piles up in `out` meanwhile goes out next, in one.
@@ -356,10 +384,9 @@ struct RedisConnection::State : std::enable_shared_from_this<State> {
   void fail_pending(RedisReplyKind oldest_kind, const char* oldest_text) {
     for (bool oldest = true; !pending.empty(); oldest = false) {
       Pending p = pending.pop();
-      if (p.waiter != nullptr) {
-        p.waiter->reply = oldest ? no_reply(oldest_kind, oldest_text)
-                                 : no_reply(RedisReplyKind::unavailable, "connection lost");
-        complete(*p.waiter, {});
+      if (p.call != nullptr) {
+        end_later(*p.call, oldest ? oldest_kind : RedisReplyKind::unavailable,
+                  oldest ? oldest_text : "connection lost");
       }
     }
   }
@@ -482,9 +509,22 @@ struct RedisConnection::State : std::enable_shared_from_this<State> {
           continue;
         }
         ++round_trips;
-        if (p.waiter != nullptr) {
-          p.waiter->reply = std::move(reply);
-          complete(*p.waiter, {});
+        RedisCall* call = p.call;
+        if (call == nullptr) {
+          continue;  // cancelled
+        }
+        if (!call->with_source_ && reply.kind == RedisReplyKind::error &&
+            reply.text.starts_with("NOSCRIPT")) {
+          call->with_source_ = true;  // a restarted or flushed server: once more, with the source
+          send(*call);
+          continue;
+        }
+        // Straight to the caller, not through the io_context: a post per reply cost ~400
+        // instructions, and the caller is a request waiting to go on.
+        call->phase_ = RedisCall::Phase::idle;
+        call->done(*call, reply);
+        if (phase == Phase::down || generation != reading) {
+          co_return;  // a broken promise (done must not close), but never a use after free
         }
       }
     }
@@ -588,50 +628,63 @@ std::uint16_t RedisConnection::port() const { return state_->url.port; }
 const std::string& RedisConnection::last_error() const { return state_->last_error; }
 const std::string& RedisConnection::display() const { return state_->url.display; }
 
+void RedisConnection::send(RedisCall& call, const RedisScript& script,
+                           std::span<const std::string_view> keys,
+                           std::span<const std::string_view> args) {
+  call.with_source_ = false;
+  call.script_ = &script;
+  call.keys_ = keys;
+  call.args_ = args;
+  if (state_->phase != State::Phase::up) {
+    state_->end_later(call, RedisReplyKind::unavailable, "not connected");
+    return;
+  }
+  state_->send(call);
+}
+
+bool RedisConnection::cancel(RedisCall& call) {
+  if (call.phase_ != RedisCall::Phase::queued) {
+    return false;
+  }
+  static_cast<State*>(call.state_)->pending.at(call.seq_).call = nullptr;
+  call.phase_ = RedisCall::Phase::idle;
+  return true;
+}
+
 net::Task<RedisReply> RedisConnection::eval(const RedisScript& script,
                                             std::span<const std::string_view> keys,
                                             std::span<const std::string_view> args) {
   const std::shared_ptr<State> state = state_;  // *this may be destroyed while this waits
-  for (const bool with_source : {false, true}) {
-    if (state->phase != State::Phase::up) {
-      co_return no_reply(RedisReplyKind::unavailable, "not connected");
-    }
-    // Checked here, as co_await would throw for a coroutine cancelled already.
-    const auto cancellation = co_await asio::this_coro::cancellation_state;
-    if (cancellation.cancelled() != asio::cancellation_type::none) {
-      co_return no_reply(RedisReplyKind::timeout, "cancelled");
-    }
-    State::Waiter waiter;
-    char digits[20];
-    const std::string_view head[] = {
-        with_source ? "EVAL" : "EVALSHA",
-        with_source ? script.source : script.sha1,
-        {digits, std::to_chars(digits, digits + sizeof digits, keys.size()).ptr}};
-    state->append_command({head, keys, args});
-    state->queue(&waiter, nullptr, Clock::now() + state->command_timeout);
-    // A custom operation rather than a timer or a channel per command: storing the handler
-    // costs one allocation from Asio's per-thread recycling cache, and neither the reactor's
-    // timer queue nor its mutex is touched.
-    auto [ec] = co_await asio::async_initiate<decltype(net::use_tuple), void(net::error_code)>(
-        [&waiter](auto handler) {
-          waiter.handler.emplace(std::move(handler));
-          // Through the wrapper's slot: wrapping puts a cancellation state of its own into
-          // the caller's slot, in place of any handler installed there before.
-          auto slot = waiter.handler->get_cancellation_slot();
-          if (slot.is_connected()) {
-            slot.template emplace<State::CancelWaiter>(&waiter);
-          }
-        },
-        net::use_tuple);
-    if (ec) {
-      co_return no_reply(RedisReplyKind::timeout, "cancelled");
-    }
-    if (with_source || waiter.reply.kind != RedisReplyKind::error ||
-        !waiter.reply.text.starts_with("NOSCRIPT")) {
-      co_return std::move(waiter.reply);
-    }
+  if (state->phase != State::Phase::up) {
+    co_return no_reply(RedisReplyKind::unavailable, "not connected");
   }
-  co_return no_reply(RedisReplyKind::unavailable, "not connected");  // not reached
+  // Checked here, as co_await would throw for a coroutine cancelled already.
+  const auto cancellation = co_await asio::this_coro::cancellation_state;
+  if (cancellation.cancelled() != asio::cancellation_type::none) {
+    co_return no_reply(RedisReplyKind::timeout, "cancelled");
+  }
+  State::Waiter waiter;
+  waiter.done = &State::Waiter::on_done;
+  waiter.io = &state->io;
+  send(waiter, script, keys, args);
+  // A custom operation rather than a timer or a channel per command: storing the handler
+  // costs one allocation from Asio's per-thread recycling cache, and neither the reactor's
+  // timer queue nor its mutex is touched.
+  auto [ec] = co_await asio::async_initiate<decltype(net::use_tuple), void(net::error_code)>(
+      [&waiter](auto handler) {
+        waiter.handler.emplace(std::move(handler));
+        // Through the wrapper's slot: wrapping puts a cancellation state of its own into
+        // the caller's slot, in place of any handler installed there before.
+        auto slot = waiter.handler->get_cancellation_slot();
+        if (slot.is_connected()) {
+          slot.template emplace<State::CancelWaiter>(&waiter);
+        }
+      },
+      net::use_tuple);
+  if (ec) {
+    co_return no_reply(RedisReplyKind::timeout, "cancelled");
+  }
+  co_return std::move(waiter.reply);
 }
 
 }  // namespace rampart::limits
