@@ -226,15 +226,41 @@ net::Task<void> Pipeline::wait(http::Exchange& exchange, net::HandlerState& hand
   auto& state = static_cast<State&>(handler_state);
   const auto& stage = pending_stage(exchange);
   auto verdict = Verdict::pending;
+  net::PendingWait callback;
+  callback.outcome = static_cast<std::uint8_t>(Verdict::pending);
+  if (stage.policy->start_wait(exchange, state.slot(stage), callback)) {
+    // The connection calls start_wait() itself; this is for other callers (the tests).
+    const net::Executor executor = co_await net::asio::this_coro::executor;
+    co_await callback.async_resumed(net::asio::use_awaitable_t<net::Executor>{}, &executor);
+    verdict = static_cast<Verdict>(callback.outcome);
+  }
   while (verdict == Verdict::pending && !exchange.policy_timed_out) {
     verdict = co_await stage.policy->wait(exchange, state.slot(stage));
   }
-  if (exchange.policy_timed_out) {
-    co_return;  // run() answers 503: whatever the policy decided came too late
+  decided(exchange, state, verdict);
+}
+
+bool Pipeline::start_wait(http::Exchange& exchange, net::HandlerState& handler_state,
+                          net::PendingWait& wait) const {
+  auto& state = static_cast<State&>(handler_state);
+  const auto& stage = pending_stage(exchange);
+  wait.outcome = static_cast<std::uint8_t>(Verdict::pending);
+  return stage.policy->start_wait(exchange, state.slot(stage), wait);
+}
+
+void Pipeline::finish_wait(http::Exchange& exchange, net::HandlerState& handler_state,
+                           const net::PendingWait& wait) const {
+  decided(exchange, static_cast<State&>(handler_state), static_cast<Verdict>(wait.outcome));
+}
+
+void Pipeline::decided(http::Exchange& exchange, State& state, Verdict verdict) const {
+  if (exchange.policy_timed_out || verdict == Verdict::pending) {
+    return;  // run() answers 503: whatever the policy decided came too late
   }
+  const auto& stage = pending_stage(exchange);
   const bool is_route_stage = exchange.stage > global_request_.size();
   if (verdict == Verdict::respond && (!is_route_stage || refuse(exchange, state, stage))) {
-    co_return;  // answered: run() sees it
+    return;  // answered: run() sees it
   }
   ++exchange.stage;
 }

@@ -38,6 +38,10 @@ class Pipeline final : public net::RequestHandler {
   std::unique_ptr<net::HandlerState> make_state(net::WorkerContext& worker) const override;
   net::Step run(http::Exchange& exchange, net::HandlerState& state) const override;
   net::Task<void> wait(http::Exchange& exchange, net::HandlerState& state) const override;
+  bool start_wait(http::Exchange& exchange, net::HandlerState& state,
+                  net::PendingWait& wait) const override;
+  void finish_wait(http::Exchange& exchange, net::HandlerState& state,
+                   const net::PendingWait& wait) const override;
   void on_response(http::Exchange& exchange, net::HandlerState& state) const override;
   void identify(http::Exchange& exchange) const override;
 
@@ -62,6 +66,9 @@ class Pipeline final : public net::RequestHandler {
 
   Stage make_stage(const policies::PolicyType& type, std::unique_ptr<policies::Policy> policy);
   const Stage& pending_stage(const http::Exchange& exchange) const;
+  /// The pending stage decided `verdict`: refused (counted, or let through under dry_run), or
+  /// the next stage is due.
+  void decided(http::Exchange& exchange, State& state, policies::Verdict verdict) const;
   /// Stage "routing": target checks, built-in endpoints, route match. True when it answered.
   bool route(http::Exchange& exchange, State& state) const;
   /// A route stage refused: counts it; under dry_run logs and lets the request through

@@ -78,12 +78,17 @@ const RedisScript& sliding_window_script() {
 }
 
 std::string redis_key(std::string_view policy, std::string_view identity) {
-  std::string key = "rampart:rl2:{";
+  std::string key;
+  assign_redis_key(key, policy, identity);
+  return key;
+}
+
+void assign_redis_key(std::string& key, std::string_view policy, std::string_view identity) {
+  key.assign("rampart:rl2:{");
   key += policy;
   key += '|';  // a policy's name has no '|': the first one separates
   key += identity;
   key += '}';
-  return key;
 }
 
 ScriptArgs::ScriptArgs(std::span<const Rate> rates, std::int64_t now_ms) {

@@ -28,6 +28,8 @@ namespace rampart::limits {
 const RedisScript& sliding_window_script();
 
 std::string redis_key(std::string_view policy, std::string_view identity);
+/// redis_key() into `key`, whose capacity is reused.
+void assign_redis_key(std::string& key, std::string_view policy, std::string_view identity);
 /// The script's ARGV for `rates` at `now_ms`: now_ms, n, then limit and period_ms per rate,
 /// formatted into the object itself (no allocation per decision). Views into itself: neither
 /// copied nor moved; keep it where the eval's coroutine frame keeps it.

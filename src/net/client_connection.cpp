@@ -220,7 +220,14 @@ void ClientConnection::check_deadline(Clock::time_point now) {
     case Deadline::policy:
       if (policy_waiting_ && state_) {
         state_->exchange.policy_timed_out = true;
-        policy_cancel_.emit(asio::cancellation_type::terminal);
+        if (!policy_wait_.waiting()) {
+          policy_cancel_.emit(asio::cancellation_type::terminal);
+        } else if (policy_wait_.cancel(policy_wait_)) {
+          // Not from within the sweep: the request goes on from here, and may end the
+          // connection.
+          asio::post(client_.get_executor(),
+                     [self = shared_from_this()] { self->policy_wait_.resume(); });
+        }
       }
       break;
     case Deadline::none:
@@ -362,6 +369,13 @@ Task<void> ClientConnection::wait_for_policy(const RequestHandler& handler) {
   deadline_kind_ = Deadline::policy;
   deadline_ = policy_deadline_;
   policy_waiting_ = true;
+  if (handler.start_wait(exchange, *view_->handler_state, policy_wait_)) {
+    co_await policy_wait_.async_resumed(asio::use_awaitable_t<Executor>{});
+    policy_waiting_ = false;
+    deadline_kind_ = Deadline::none;
+    handler.finish_wait(exchange, *view_->handler_state, policy_wait_);
+    co_return;
+  }
   // A child coroutine with its own cancellation slot, so that the sweep can end the wait at
   // the deadline. Only pending stages get here: the synchronous path costs no frame.
   auto [thrown] = co_await asio::co_spawn(

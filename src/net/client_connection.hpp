@@ -198,6 +198,7 @@ class ClientConnection final : public std::enable_shared_from_this<ClientConnect
   std::optional<ResponseSpool> spool_;
   /// Cancels a pending policy's wait when Deadline::policy passes.
   asio::cancellation_signal policy_cancel_;
+  PendingWait policy_wait_;  ///< a pending stage waited for without a coroutine (start_wait)
   bool policy_waiting_ = false;
   Clock::time_point policy_deadline_{};  ///< the request's policy deadline, set at its first wait
   bool feeding_spool_ = false;           ///< the upstream is still read into spool_

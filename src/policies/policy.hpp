@@ -70,6 +70,14 @@ class Policy {
   /// worker serves other connections) and decides. The wait must end when cancelled (every
   /// Asio operation does): the pipeline cancels it at the route's policy deadline.
   virtual net::Task<Verdict> wait(http::Exchange& exchange, PolicySlot* slot) const;
+  /// wait() without a coroutine, for a policy on the hot path (the Redis rate limit): true when
+  /// it started; it then sets wait.outcome to its Verdict (never pending) and calls
+  /// wait.resume() once, never from within start_wait(). It sets wait.cancel, with which the
+  /// deadline takes the wait back (its outcome set then too). False: the pipeline awaits wait().
+  virtual bool start_wait(http::Exchange& exchange, PolicySlot* slot,
+                          net::PendingWait& wait) const {
+    return false;
+  }
 
   /// Shapes the response head on its way back: the upstream's headers (exchange.response),
   /// and headers to add (exchange.response_extra_headers). Also runs on rampart's own answers

@@ -88,29 +88,78 @@ Verdict RateLimitPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_b
   return Verdict::pending;
 }
 
-net::Task<Verdict> RateLimitPolicy::wait(http::Exchange& exchange, PolicySlot* slot_base) const {
+bool RateLimitPolicy::start_wait(http::Exchange& exchange, PolicySlot* slot_base,
+                                 net::PendingWait& wait) const {
   auto& slot = *static_cast<RateLimitSlot*>(slot_base);
-  const auto& rates = policy_.rates_for(exchange.tier);
-  const auto now = now_ms();
-  const std::string key = limits::redis_key(key_, exchange.identity);
-  const std::array<std::string_view, 1> keys{key};
-  const limits::ScriptArgs args(rates, now);
-  const auto sent = std::chrono::steady_clock::now();
-  const auto& script = limits::sliding_window_script();
-  auto reply = co_await slot.redis->pick(key).eval(script, keys, args.words());
-  if (auto* node = slot.redis->moved(reply)) {
-    // A Cluster node that no longer (or never) owned the slot: once more, where it lives.
-    if (node->ready()) {
-      reply = co_await node->eval(script, keys, args.words());
-    } else {
-      reply.kind = limits::RedisReplyKind::unavailable;  // its connection is coming up
+  if (slot.idle_decisions.empty()) {
+    slot.decisions.push_back(std::make_unique<RedisDecision>());
+    slot.idle_decisions.push_back(slot.decisions.back().get());
+  }
+  RedisDecision& d = *slot.idle_decisions.back();
+  slot.idle_decisions.pop_back();
+  d.policy = this;
+  d.slot = &slot;
+  d.exchange = &exchange;
+  d.wait = &wait;
+  d.rates = &policy_.rates_for(exchange.tier);
+  d.now_ms = now_ms();
+  d.sent = std::chrono::steady_clock::now();
+  d.followed_moved = false;
+  limits::assign_redis_key(d.key, key_, exchange.identity);
+  d.keys[0] = d.key;
+  d.args.emplace(*d.rates, d.now_ms);
+  d.done = &on_reply;
+  wait.cancel = &on_deadline;
+  wait.context = &d;
+  d.conn = &slot.redis->pick(d.key);
+  d.conn->send(d, limits::sliding_window_script(), d.keys, d.args->words());
+  return true;
+}
+
+void RateLimitPolicy::on_reply(limits::RedisCall& call, const limits::RedisReply& reply) {
+  auto& d = static_cast<RedisDecision&>(call);
+  if (!d.followed_moved) {
+    if (auto* node = d.slot->redis->moved(reply)) {
+      // A Cluster node that no longer (or never) owned the slot: once more, where it lives.
+      d.followed_moved = true;
+      if (node->ready()) {
+        d.conn = node;
+        node->send(d, limits::sliding_window_script(), d.keys, d.args->words());
+        return;
+      }
+      limits::RedisReply coming_up;  // its connection is coming up
+      coming_up.kind = limits::RedisReplyKind::unavailable;
+      on_reply(call, coming_up);
+      return;
     }
   }
-  if (auto decision = limits::decision_from_reply(reply, rates, now)) {
+  auto& wait = *d.wait;
+  wait.outcome = static_cast<std::uint8_t>(d.policy->decide(d, reply));
+  d.slot->idle_decisions.push_back(&d);
+  wait.resume();  // last: the request goes on from here
+}
+
+bool RateLimitPolicy::on_deadline(net::PendingWait& wait) {
+  auto& d = *static_cast<RedisDecision*>(wait.context);
+  if (!limits::RedisConnection::cancel(d)) {
+    return false;  // its reply is in: on_reply resumes the request
+  }
+  // As a Redis timeout: decided locally and counted, though the deadline answers 503.
+  limits::RedisReply cancelled;
+  cancelled.kind = limits::RedisReplyKind::timeout;
+  wait.outcome = static_cast<std::uint8_t>(d.policy->decide(d, cancelled));
+  d.slot->idle_decisions.push_back(&d);
+  return true;
+}
+
+Verdict RateLimitPolicy::decide(RedisDecision& d, const limits::RedisReply& reply) const {
+  auto& slot = *d.slot;
+  auto& exchange = *d.exchange;
+  if (auto decision = limits::decision_from_reply(reply, *d.rates, d.now_ms)) {
     slot.metrics->redis_round_trip.observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count());
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - d.sent).count());
     ++*slot.decided_redis;
-    co_return apply(exchange, rates, *decision);
+    return apply(exchange, *d.rates, *decision);
   }
   using Kind = limits::RedisReplyKind;
   const std::string_view kind[] = {reply.kind == Kind::timeout       ? "timeout"
@@ -119,7 +168,7 @@ net::Task<Verdict> RateLimitPolicy::wait(http::Exchange& exchange, PolicySlot* s
                                                                      : "bad_reply"};
   slot.metrics->add(kRedisErrors, kind);
   redis_->note_fallback(slot.redis->seed());
-  co_return decide_locally(exchange, *slot.decided_fallback);
+  return decide_locally(exchange, *slot.decided_fallback);
 }
 
 void RateLimitPolicy::on_response(http::Exchange& exchange, PolicySlot* /*slot*/) const {
