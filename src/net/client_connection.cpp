@@ -219,15 +219,17 @@ void ClientConnection::check_deadline(Clock::time_point now) {
       break;
     case Deadline::policy:
       if (policy_waiting_ && state_) {
-        state_->exchange.policy_timed_out = true;
         if (!policy_wait_.waiting()) {
+          state_->exchange.policy_timed_out = true;
           policy_cancel_.emit(asio::cancellation_type::terminal);
         } else if (policy_wait_.cancel(policy_wait_)) {
-          // Not from within the sweep: the request goes on from here, and may end the
-          // connection.
+          // Taken back and decided without its dependency (the rate limit, locally: SPEC §2
+          // answers no 503 for it). Not from within the sweep: the request goes on from
+          // here, and may end the connection.
           asio::post(client_.get_executor(),
                      [self = shared_from_this()] { self->policy_wait_.resume(); });
         }
+        // Otherwise its decision is already on its way.
       }
       break;
     case Deadline::none:

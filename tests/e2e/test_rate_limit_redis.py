@@ -51,7 +51,16 @@ class RedisServer:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(5)
 
+    def freeze(self):
+        """SIGSTOP: the server keeps its connections and answers nothing (a hung Redis)."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        self.proc.send_signal(signal.SIGCONT)
+
     def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.thaw()
         self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -142,6 +151,36 @@ class RedisRateLimitTest(E2ETest):
         self.assertEqual(self.decisions(rp, "redis"), before + 1)
         self.assertIsNotNone(rp.wait_log(lambda l: l.get("event") == "redis_health" and
                                          l.get("healthy") is True))
+
+    def test_a_hung_redis_is_decided_locally_at_either_deadline(self):
+        # The route's policy deadline (40 ms) passes before the Redis command timeout (100 ms):
+        # SPEC §2, a rate limit then decides locally; it is never a 503 policy_timeout.
+        cfg = self.config("1000/minute")
+        cfg["routes"][0]["policy_timeout"] = "40ms"
+        cfg["routes"].insert(1, {"name": "patient", "match": {"path_prefix": "/echo/patient"},
+                                 "upstream": "app", "auth": "none",
+                                 "rate_limit": ["1000/minute"]})
+        rp = self.start_rampart(cfg)
+        self.assertEqual(self.wait_ready(rp)[1]["status"], "ready")
+        self.assertEqual(request(rp.port, "GET", "/echo/limited")[0], 200)
+        self.redis.freeze()
+        self.addCleanup(self.redis.thaw)
+        for path in ("/echo/limited", "/echo/patient"):  # policy deadline; Redis timeout
+            for _ in range(3):
+                started = time.monotonic()
+                status, h, _ = request(rp.port, "GET", path)
+                self.assertEqual(status, 200, path)
+                self.assertIn("ratelimit-remaining", h)
+                self.assertLess(time.monotonic() - started, 1.0)
+        self.assertGreaterEqual(self.decisions(rp, "local_fallback"), 6)
+        self.redis.thaw()
+        self.wait_ready(rp, "ready", timeout=10)
+        before = self.decisions(rp, "redis")
+        deadline = time.monotonic() + 10
+        while self.decisions(rp, "redis") == before and time.monotonic() < deadline:
+            self.assertEqual(request(rp.port, "GET", "/echo/limited")[0], 200)
+            time.sleep(0.05)
+        self.assertGreater(self.decisions(rp, "redis"), before)
 
     def test_a_bad_redis_url_is_a_load_error(self):
         cfg = self.config()

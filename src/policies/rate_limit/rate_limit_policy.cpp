@@ -144,7 +144,8 @@ bool RateLimitPolicy::on_deadline(net::PendingWait& wait) {
   if (!limits::RedisConnection::cancel(d)) {
     return false;  // its reply is in: on_reply resumes the request
   }
-  // As a Redis timeout: decided locally and counted, though the deadline answers 503.
+  // As a Redis timeout: decided locally and counted; the request goes on with it (SPEC §2: a
+  // rate limit past the policy deadline decides locally, it is never a 503).
   limits::RedisReply cancelled;
   cancelled.kind = limits::RedisReplyKind::timeout;
   wait.outcome = static_cast<std::uint8_t>(d.policy->decide(d, cancelled));
