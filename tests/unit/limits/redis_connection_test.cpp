@@ -447,5 +447,68 @@ TEST(RedisConnection, CloseAndDestructionEndPendingEvals) {
   EXPECT_EQ(orphan.reply.kind, Kind::unavailable);
 }
 
+/// A RedisCall as the rate limit uses it: a fixed object, called back with its reply.
+struct Probe : RedisCall {
+  int calls = 0;
+  RedisReply reply;
+  std::vector<std::string_view> args;
+  Probe() {
+    done = [](RedisCall& call, const RedisReply& reply) {
+      auto& p = static_cast<Probe&>(call);
+      ++p.calls;
+      p.reply = reply;
+    };
+  }
+};
+
+TEST(RedisConnection, SendCallsBackOnceAndNeverFromWithinSend) {
+  RAMPART_REDIS_SERVER_OR_SKIP(server, "");
+  asio::io_context io;
+  RedisConnection c(io, url(local(server->port())), 1s, 5s);
+  ASSERT_TRUE(run_until(io, 3s, [&] { return c.ready(); })) << c.last_error();
+  Probe first;
+  first.args = {"x"};
+  c.send(first, kEcho, {}, first.args);  // NOSCRIPT, then EVAL: still one call back
+  EXPECT_EQ(first.calls, 0);
+  ASSERT_TRUE(run_until(io, 3s, [&] { return first.calls == 1; }));
+  EXPECT_EQ(first.reply.text, "x");
+  run_until(io, 50ms, [] { return false; });
+  EXPECT_EQ(first.calls, 1);
+  c.send(first, kEcho, {}, first.args);  // reused once done
+  ASSERT_TRUE(run_until(io, 3s, [&] { return first.calls == 2; }));
+  EXPECT_FALSE(RedisConnection::cancel(first));  // done already: nothing to take back
+
+  // Taken back while its reply is awaited: never called, and the replies stay in step.
+  eval(io, c, kBusy, {"0"});  // loaded: the busy script runs at once, the probe behind it
+  Call busy;
+  start(io, c, kBusy, {"300"}, busy);
+  Probe queued;
+  queued.args = {"queued"};
+  c.send(queued, kEcho, {}, queued.args);
+  run_until(io, 30ms, [] { return false; });
+  EXPECT_TRUE(RedisConnection::cancel(queued));
+  EXPECT_FALSE(RedisConnection::cancel(queued));
+  ASSERT_TRUE(run_until(io, 3s, [&] { return busy.done; }));
+  EXPECT_EQ(eval(io, c, kEcho, {"next"}).text, "next");
+  EXPECT_EQ(queued.calls, 0);
+  EXPECT_EQ(c.failures(), 0u);
+}
+
+TEST(RedisConnection, SendWithoutAConnectionEndsUnavailableThroughTheLoop) {
+  asio::io_context io;
+  const int closed_port = [] {
+    asio::io_context scratch;
+    asio::ip::tcp::acceptor a(scratch, {asio::ip::make_address("127.0.0.1"), 0});
+    return static_cast<int>(a.local_endpoint().port());
+  }();
+  RedisConnection c(io, url(local(closed_port)), 200ms, 1s);
+  Probe probe;
+  probe.args = {"x"};
+  c.send(probe, kEcho, {}, probe.args);
+  EXPECT_EQ(probe.calls, 0);  // never from within send()
+  ASSERT_TRUE(run_until(io, 1s, [&] { return probe.calls == 1; }));
+  EXPECT_EQ(probe.reply.kind, Kind::unavailable);
+}
+
 }  // namespace
 }  // namespace rampart::limits
