@@ -22,34 +22,38 @@
 
 namespace rampart::limits {
 
-/// The script: KEYS[1] the identity's windows; ARGV now_ms, n, then limit and period_ms for each
-/// rate. Returns {allowed, start_1, previous_1, current_1, ..., start_n, previous_n,
-/// current_n}: the windows after the decision, from which peek() gives the numbers.
+/// The script: KEYS[1] the identity's windows; ARGV now_ms, n, count, then limit and period_ms
+/// for each rate. Decides `count` requests in turn; returns, for each, {allowed, start_1,
+/// previous_1, current_1, ..., start_n, previous_n, current_n}: the windows after its
+/// decision, from which peek() gives the numbers.
 const RedisScript& sliding_window_script();
 
 std::string redis_key(std::string_view policy, std::string_view identity);
 /// redis_key() into `key`, whose capacity is reused.
 void assign_redis_key(std::string& key, std::string_view policy, std::string_view identity);
-/// The script's ARGV for `rates` at `now_ms`: now_ms, n, then limit and period_ms per rate,
+/// The script's ARGV for `count` requests under `rates` at `now_ms`: now_ms, n, count, then
+/// limit and period_ms per rate,
 /// formatted into the object itself (no allocation per decision). Views into itself: neither
 /// copied nor moved; keep it where the eval's coroutine frame keeps it.
 class ScriptArgs {
  public:
-  ScriptArgs(std::span<const Rate> rates, std::int64_t now_ms);
+  ScriptArgs(std::span<const Rate> rates, std::int64_t now_ms, std::size_t count = 1);
   ScriptArgs(const ScriptArgs&) = delete;
   ScriptArgs& operator=(const ScriptArgs&) = delete;
   std::span<const std::string_view> words() const { return {words_.data(), words_.size()}; }
 
  private:
-  static constexpr std::size_t kWords = 2 + 2 * kMaxRatesPerPolicy;
+  static constexpr std::size_t kWords = 3 + 2 * kMaxRatesPerPolicy;
   void add(std::int64_t value);
   char text_[kWords][24];
   boost::container::static_vector<std::string_view, kWords> words_;
 };
-/// The decision a script reply stands for; nullopt when the reply is not one (an error, a
-/// timeout, a reply of the wrong shape: then the caller decides locally).
+/// The decision of request `index` of the `count` a script reply stands for; nullopt when the
+/// reply is not one (an error, a timeout, a reply of the wrong shape: then the caller decides
+/// locally).
 std::optional<LimitDecision> decision_from_reply(const RedisReply& reply,
-                                                 std::span<const Rate> rates, std::int64_t now_ms);
+                                                 std::span<const Rate> rates, std::int64_t now_ms,
+                                                 std::size_t index = 0, std::size_t count = 1);
 
 /// The workers' connections to one Redis (`redis:`), and whether it is answering. One per
 /// serve process; each worker's connection is made on its thread, on first use.

@@ -31,21 +31,34 @@ std::unique_ptr<RedisConnection> connect(asio::io_context& io, int port) {
   return conn;
 }
 
-/// One decision through the real script, as the policy makes it.
-std::optional<LimitDecision> decide(asio::io_context& io, RedisConnection& c,
-                                    const std::string& key, std::span<const Rate> rates,
-                                    std::int64_t now) {
+/// `count` decisions of one key through one call of the real script, as the policy makes a
+/// batch of them.
+std::vector<std::optional<LimitDecision>> decide_batch(asio::io_context& io, RedisConnection& c,
+                                                       const std::string& key,
+                                                       std::span<const Rate> rates,
+                                                       std::int64_t now, std::size_t count) {
   std::optional<RedisReply> reply;
   asio::co_spawn(
       io,
       [&]() -> net::Task<void> {
         const std::array<std::string_view, 1> keys{key};
-        const ScriptArgs args(rates, now);
+        const ScriptArgs args(rates, now, count);
         reply = co_await c.eval(sliding_window_script(), keys, args.words());
       },
       asio::detached);
   EXPECT_TRUE(run_until(io, 3s, [&] { return reply.has_value(); }));
-  return reply ? decision_from_reply(*reply, rates, now) : std::nullopt;
+  std::vector<std::optional<LimitDecision>> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out.push_back(reply ? decision_from_reply(*reply, rates, now, i, count) : std::nullopt);
+  }
+  return out;
+}
+
+/// One decision through the real script, as the policy makes it.
+std::optional<LimitDecision> decide(asio::io_context& io, RedisConnection& c,
+                                    const std::string& key, std::span<const Rate> rates,
+                                    std::int64_t now) {
+  return decide_batch(io, c, key, rates, now, 1)[0];
 }
 
 /// The local arithmetic for the same requests: every rate must allow, and only then is the
@@ -106,12 +119,17 @@ TEST(RedisSlidingWindow, AgreesWithTheLocalTableOnEveryDecision) {
         default:
           break;  // the same millisecond
       }
-      const bool expected = model.take(rates, now);
-      const auto got = decide(io, c, key, rates, now);
-      ASSERT_TRUE(got.has_value()) << "policy " << p << " request " << i;
-      ASSERT_EQ(got->allowed, expected) << "policy " << p << " request " << i << " at " << now;
-      ++decisions;
-      refusals += expected ? 0 : 1;
+      // One call decides 1 to 4 requests in turn, as the policy's batches of one key do.
+      const std::size_t count = random() % 3 == 0 ? 1 + random() % 4 : 1;
+      const auto got = decide_batch(io, c, key, rates, now, count);
+      for (std::size_t j = 0; j < count; ++j) {
+        const bool expected = model.take(rates, now);
+        ASSERT_TRUE(got[j].has_value()) << "policy " << p << " request " << i << "." << j;
+        ASSERT_EQ(got[j]->allowed, expected)
+            << "policy " << p << " request " << i << "." << j << " of " << count << " at " << now;
+        ++decisions;
+        refusals += expected ? 0 : 1;
+      }
     }
   }
   // Both kinds of answer were compared, many times.
