@@ -43,6 +43,7 @@ std::unique_ptr<PolicySlot> RateLimitPolicy::make_slot(net::WorkerContext& worke
     slot->decided_fallback = decision_counter(worker.metrics, "local_fallback");
     worker.metrics.declare(kRedisErrors);
     slot->redis = &redis_->router(worker.io);
+    slot->io = &worker.io;
     // Its reconnect and deadline timers would keep the worker's event loop alive at exit.
     worker.at_stop([redis = slot->redis] { redis->close(); });
   }
@@ -88,6 +89,19 @@ Verdict RateLimitPolicy::on_request(http::Exchange& exchange, PolicySlot* slot_b
   return Verdict::pending;
 }
 
+RateLimitSlot::~RateLimitSlot() {
+  *alive = false;
+  for (auto& batch : batches) {
+    if (batch->in_flight && !limits::RedisConnection::cancel(*batch)) {
+      // Its done is on its way through the event loop: it must find the batch, which then
+      // deletes itself (on_reply).
+      batch->slot = nullptr;
+      batch->members.clear();
+      batch.release();  // NOLINT(bugprone-unused-return-value): owned by its done now
+    }
+  }
+}
+
 bool RateLimitPolicy::start_wait(http::Exchange& exchange, PolicySlot* slot_base,
                                  net::PendingWait& wait) const {
   auto& slot = *static_cast<RateLimitSlot*>(slot_base);
@@ -97,34 +111,87 @@ bool RateLimitPolicy::start_wait(http::Exchange& exchange, PolicySlot* slot_base
   }
   RedisDecision& d = *slot.idle_decisions.back();
   slot.idle_decisions.pop_back();
-  d.policy = this;
-  d.slot = &slot;
   d.exchange = &exchange;
   d.wait = &wait;
-  d.rates = &policy_.rates_for(exchange.tier);
-  d.now_ms = now_ms();
-  d.sent = std::chrono::steady_clock::now();
-  d.followed_moved = false;
-  limits::assign_redis_key(d.key, key_, exchange.identity);
-  d.keys[0] = d.key;
-  d.args.emplace(*d.rates, d.now_ms);
-  d.done = &on_reply;
   wait.cancel = &on_deadline;
   wait.context = &d;
-  d.conn = &slot.redis->pick(d.key);
-  d.conn->send(d, limits::sliding_window_script(), d.keys, d.args->words());
+  const auto& rates = policy_.rates_for(exchange.tier);
+  limits::assign_redis_key(slot.key, key_, exchange.identity);
+  // This turn's batch for the same key (a client with many connections), when there is one.
+  // Many distinct keys at once (a crowd, or a flood of identities) are not searched far.
+  RedisBatch* batch = nullptr;
+  for (std::size_t i = 0; i < std::min<std::size_t>(slot.gathering.size(), 16); ++i) {
+    auto* b = slot.gathering[slot.gathering.size() - 1 - i];
+    if (b->rates == &rates && b->members.size() < RedisBatch::kMaxDecisions && b->key == slot.key) {
+      batch = b;
+      break;
+    }
+  }
+  if (batch == nullptr) {
+    if (slot.idle_batches.empty()) {
+      slot.batches.push_back(std::make_unique<RedisBatch>());
+      slot.idle_batches.push_back(slot.batches.back().get());
+    }
+    batch = slot.idle_batches.back();
+    slot.idle_batches.pop_back();
+    batch->policy = this;
+    batch->slot = &slot;
+    batch->rates = &rates;
+    batch->now_ms = now_ms();
+    batch->followed_moved = false;
+    batch->key.assign(slot.key);
+    batch->keys[0] = batch->key;
+    batch->members.clear();
+    batch->done = &on_reply;
+    slot.gathering.push_back(batch);
+    // Sent once the turn's other ready connections have had their say: those of the same
+    // client join it.
+    net::asio::post(*slot.io, [batch, alive = slot.alive] {
+      if (*alive) {
+        send(*batch);
+      }
+    });
+  }
+  d.batch = batch;
+  d.index = batch->members.size();
+  batch->members.push_back(&d);
   return true;
 }
 
+void RateLimitPolicy::send(RedisBatch& batch) {
+  auto& slot = *batch.slot;
+  std::erase(slot.gathering, &batch);
+  // Members taken back before the call was made are not counted in Redis.
+  std::erase(batch.members, nullptr);
+  for (std::size_t i = 0; i < batch.members.size(); ++i) {
+    batch.members[i]->index = i;
+  }
+  if (batch.members.empty()) {
+    slot.idle_batches.push_back(&batch);
+    return;
+  }
+  batch.args.emplace(*batch.rates, batch.now_ms, batch.members.size());
+  batch.sent = std::chrono::steady_clock::now();
+  batch.in_flight = true;
+  batch.conn = &slot.redis->pick(batch.key);
+  batch.conn->send(batch, limits::sliding_window_script(), batch.keys, batch.args->words());
+}
+
 void RateLimitPolicy::on_reply(limits::RedisCall& call, const limits::RedisReply& reply) {
-  auto& d = static_cast<RedisDecision&>(call);
-  if (!d.followed_moved) {
-    if (auto* node = d.slot->redis->moved(reply)) {
+  auto& b = static_cast<RedisBatch&>(call);
+  b.in_flight = false;
+  if (b.slot == nullptr) {
+    delete &b;  // orphaned by its slot's end (~RateLimitSlot)
+    return;
+  }
+  if (!b.followed_moved) {
+    if (auto* node = b.slot->redis->moved(reply)) {
       // A Cluster node that no longer (or never) owned the slot: once more, where it lives.
-      d.followed_moved = true;
+      b.followed_moved = true;
       if (node->ready()) {
-        d.conn = node;
-        node->send(d, limits::sliding_window_script(), d.keys, d.args->words());
+        b.conn = node;
+        b.in_flight = true;
+        node->send(b, limits::sliding_window_script(), b.keys, b.args->words());
         return;
       }
       limits::RedisReply coming_up;  // its connection is coming up
@@ -133,34 +200,43 @@ void RateLimitPolicy::on_reply(limits::RedisCall& call, const limits::RedisReply
       return;
     }
   }
-  auto& wait = *d.wait;
-  wait.outcome = static_cast<std::uint8_t>(d.policy->decide(d, reply));
-  d.slot->idle_decisions.push_back(&d);
-  wait.resume();  // last: the request goes on from here
+  auto& slot = *b.slot;
+  for (std::size_t i = 0; i < b.members.size(); ++i) {
+    RedisDecision* d = b.members[i];
+    if (d == nullptr) {
+      continue;  // taken back at its deadline, and decided then
+    }
+    auto& wait = *d->wait;
+    wait.outcome = static_cast<std::uint8_t>(b.policy->decide(b, i, *d->exchange, reply));
+    slot.idle_decisions.push_back(d);
+    wait.resume();  // the request goes on from here; it may start another decision
+  }
+  b.members.clear();
+  slot.idle_batches.push_back(&b);
 }
 
 bool RateLimitPolicy::on_deadline(net::PendingWait& wait) {
   auto& d = *static_cast<RedisDecision*>(wait.context);
-  if (!limits::RedisConnection::cancel(d)) {
-    return false;  // its reply is in: on_reply resumes the request
-  }
+  auto& b = *d.batch;
+  b.members[d.index] = nullptr;  // its share of the reply, if one comes, is skipped
   // As a Redis timeout: decided locally and counted; the request goes on with it (SPEC §2: a
   // rate limit past the policy deadline decides locally, it is never a 503).
   limits::RedisReply cancelled;
   cancelled.kind = limits::RedisReplyKind::timeout;
-  wait.outcome = static_cast<std::uint8_t>(d.policy->decide(d, cancelled));
-  d.slot->idle_decisions.push_back(&d);
+  wait.outcome = static_cast<std::uint8_t>(b.policy->decide(b, d.index, *d.exchange, cancelled));
+  b.slot->idle_decisions.push_back(&d);
   return true;
 }
 
-Verdict RateLimitPolicy::decide(RedisDecision& d, const limits::RedisReply& reply) const {
-  auto& slot = *d.slot;
-  auto& exchange = *d.exchange;
-  if (auto decision = limits::decision_from_reply(reply, *d.rates, d.now_ms)) {
+Verdict RateLimitPolicy::decide(RedisBatch& b, std::size_t index, http::Exchange& exchange,
+                                const limits::RedisReply& reply) const {
+  auto& slot = *b.slot;
+  if (auto decision =
+          limits::decision_from_reply(reply, *b.rates, b.now_ms, index, b.members.size())) {
     slot.metrics->redis_round_trip.observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - d.sent).count());
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - b.sent).count());
     ++*slot.decided_redis;
-    return apply(exchange, *d.rates, *decision);
+    return apply(exchange, *b.rates, *decision);
   }
   using Kind = limits::RedisReplyKind;
   const std::string_view kind[] = {reply.kind == Kind::timeout       ? "timeout"

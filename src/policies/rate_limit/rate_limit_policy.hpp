@@ -4,8 +4,8 @@
 // when it has them — with the sliding-window counter. Over the limit: 429 rate_limited with
 // Retry-After. Every response of the route carries RateLimit-Limit/-Remaining/-Reset for the
 // tightest rate (draft-ietf-httpapi-ratelimit-headers), refused or not. With `redis:` the
-// counts live in Redis (one script per decision, awaited on the worker's own connection);
-// when Redis cannot answer in time the decision is made locally at once.
+// counts live in Redis (one script call per key and turn of the event loop, awaited on the
+// worker's own connection); when Redis cannot answer in time the decision is made locally.
 
 #include <array>
 #include <chrono>
@@ -41,36 +41,59 @@ inline const observe::CounterFamily kRedisErrors{
 
 class RateLimitPolicy;
 struct RateLimitSlot;
+struct RedisBatch;
 
-/// One Redis decision under way: its call and what the call points into, kept in place until
-/// the reply (or its absence) is in. Reused: a worker keeps those it made in its slot.
-struct RedisDecision final : limits::RedisCall {
-  const RateLimitPolicy* policy = nullptr;
-  RateLimitSlot* slot = nullptr;
+/// One request's Redis decision under way: the batch that carries it, and its place there.
+struct RedisDecision {
   http::Exchange* exchange = nullptr;
   net::PendingWait* wait = nullptr;
+  RedisBatch* batch = nullptr;
+  std::size_t index = 0;
+};
+
+/// The decisions for one key gathered in one turn of a worker's event loop, made by one call
+/// of the script (which decides them in turn, as that many calls would). Redis's cost is per
+/// call: ~5 us of its CPU, against ~0.2 us per request decided within one. Kept in place
+/// until its reply (or its absence) is in; reused.
+struct RedisBatch final : limits::RedisCall {
+  /// The most decisions one call makes: bounds the script's run and its reply.
+  static constexpr std::size_t kMaxDecisions = 32;
+
+  const RateLimitPolicy* policy = nullptr;
+  RateLimitSlot* slot = nullptr;  ///< null once orphaned by its slot's end (deletes itself)
   limits::RedisConnection* conn = nullptr;  ///< where the call was sent
   const std::vector<limits::Rate>* rates = nullptr;
   std::int64_t now_ms = 0;
   std::chrono::steady_clock::time_point sent;
+  bool in_flight = false;  ///< sent, its done not yet called
   bool followed_moved = false;
   std::string key;
   std::array<std::string_view, 1> keys;
   std::optional<limits::ScriptArgs> args;
+  std::vector<RedisDecision*> members;  ///< null: taken back at its policy deadline
 };
 
 /// A worker's way to Redis, when there is one.
 struct RateLimitSlot final : PolicySlot {
+  ~RateLimitSlot() override;
+
   limits::RedisRouter* redis = nullptr;
+  net::asio::io_context* io = nullptr;
   observe::WorkerMetrics* metrics = nullptr;
   /// rampart_rate_limit_decisions_total{backend}, counted on every request of the route.
   std::uint64_t* decided_local = nullptr;
   std::uint64_t* decided_redis = nullptr;
   std::uint64_t* decided_fallback = nullptr;
-  /// Every RedisDecision made on this worker, and those not under way: as many as requests
-  /// waited at once, and no allocation per decision.
+  /// Every RedisDecision and RedisBatch made on this worker, and those not under way: as many
+  /// as requests waited at once, and no allocation per decision.
   std::vector<std::unique_ptr<RedisDecision>> decisions;
   std::vector<RedisDecision*> idle_decisions;
+  std::vector<std::unique_ptr<RedisBatch>> batches;
+  std::vector<RedisBatch*> idle_batches;
+  std::vector<RedisBatch*> gathering;  ///< batches whose call is not sent yet (this turn's)
+  std::string key;                     ///< scratch: a request's key, to find its batch
+  /// False once the slot is gone: a batch's send, posted to the end of the turn, checks it.
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 };
 
 class RateLimitPolicy final : public Policy {
@@ -95,9 +118,13 @@ class RateLimitPolicy final : public Policy {
  private:
   /// The local table decides; `decisions` is the backend's decision counter.
   Verdict decide_locally(http::Exchange& exchange, std::uint64_t& decisions) const;
-  /// The script's reply (or why there is none) made a decision, with Redis's or locally.
-  Verdict decide(RedisDecision& d, const limits::RedisReply& reply) const;
-  /// RedisCall::done: follows a MOVED once, else decides and resumes the request.
+  /// The script's reply (or why there is none) made the decision of member `index` of `batch`,
+  /// with Redis's counts or locally.
+  Verdict decide(RedisBatch& batch, std::size_t index, http::Exchange& exchange,
+                 const limits::RedisReply& reply) const;
+  /// At the end of the turn: the batch's call goes to Redis.
+  static void send(RedisBatch& batch);
+  /// RedisCall::done: follows a MOVED once, else decides each member and resumes its request.
   static void on_reply(limits::RedisCall& call, const limits::RedisReply& reply);
   /// PendingWait::cancel, at the policy deadline: decides locally, as a Redis timeout.
   static bool on_deadline(net::PendingWait& wait);
