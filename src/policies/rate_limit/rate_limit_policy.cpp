@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 
 namespace rampart::policies {
 
@@ -22,13 +23,22 @@ std::uint64_t* decision_counter(observe::WorkerMetrics& metrics, std::string_vie
   return &metrics.counter(kRateLimitDecisions, labels);
 }
 
-/// Appends "<name><n>\r\n": fmt's format string costs ~1,000 instructions for three lines.
-void append_field(std::string& out, std::string_view name, std::uint64_t n) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  out += name;
-  out.append(digits, end);
-  out += "\r\n";
+/// The three RateLimit lines, written into a buffer on the stack and appended once: fmt cost
+/// ~1,000 instructions for them, nine appends ~600 (callgrind), this ~150.
+void append_limit_lines(std::string& out, std::uint64_t limit, std::uint64_t remaining,
+                        std::uint64_t reset) {
+  char buffer[3 * (24 + 20 + 2)];
+  char* at = buffer;
+  const auto line = [&at](std::string_view name, std::uint64_t n) {
+    std::memcpy(at, name.data(), name.size());
+    at = std::to_chars(at + name.size(), at + name.size() + 20, n).ptr;
+    *at++ = '\r';
+    *at++ = '\n';
+  };
+  line("RateLimit-Limit: ", limit);
+  line("RateLimit-Remaining: ", remaining);
+  line("RateLimit-Reset: ", reset);
+  out.append(buffer, static_cast<std::size_t>(at - buffer));
 }
 
 }  // namespace
@@ -55,10 +65,9 @@ Verdict RateLimitPolicy::apply(http::Exchange& exchange, const std::vector<limit
   const auto& rate = rates[decision.tightest];
   auto& headers = exchange.limit_headers;
   headers.clear();
-  append_field(headers, "RateLimit-Limit: ", rate.limit);
-  append_field(headers, "RateLimit-Remaining: ", decision.window.remaining);
-  append_field(headers, "RateLimit-Reset: ",
-               static_cast<std::uint64_t>(std::max<std::int64_t>(0, decision.window.reset_s)));
+  append_limit_lines(
+      headers, rate.limit, decision.window.remaining,
+      static_cast<std::uint64_t>(std::max<std::int64_t>(0, decision.window.reset_s)));
   if (decision.allowed) {
     return Verdict::next;
   }
