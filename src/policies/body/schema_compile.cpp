@@ -158,6 +158,23 @@ class SchemaProgram::Compiler {
     return true;
   }
 
+  /// A count keyword (`minItems`, `maxProperties`, ...), when the schema has it: into `out`,
+  /// and `used` set.
+  bool counts(const boost::json::object& schema, const std::string& at, const char* key,
+              std::uint64_t& out, bool& used) {
+    const auto* v = schema.if_contains(key);
+    if (v == nullptr) {
+      return true;
+    }
+    const auto n = count_of(*v);
+    if (!n) {
+      return bad(at + "/" + key + " must be a non-negative integer");
+    }
+    out = *n;
+    used = true;
+    return true;
+  }
+
   bool strings(const boost::json::value& v, const std::string& at, std::vector<std::string>& out) {
     if (!v.is_array()) {
       fail(at + " must be an array of strings");
@@ -334,15 +351,9 @@ bool SchemaProgram::Compiler::fill_numbers(Node& node, std::string_view key,
 
 bool SchemaProgram::Compiler::fill_arrays(Node& node, const boost::json::object& schema,
                                           const std::string& at) {
-  for (const auto* key : {"minItems", "maxItems"}) {
-    if (const auto* v = schema.if_contains(key)) {
-      const auto n = count_of(*v);
-      if (!n) {
-        return bad(at + "/" + key + " must be a non-negative integer");
-      }
-      (key[1] == 'i' ? node.min_items : node.max_items) = *n;
-      node.listing = true;
-    }
+  if (!counts(schema, at, "minItems", node.min_items, node.listing) ||
+      !counts(schema, at, "maxItems", node.max_items, node.listing)) {
+    return false;
   }
   if (const auto* v = schema.if_contains("uniqueItems"); v != nullptr && v->is_bool()) {
     node.unique_items = v->get_bool();
@@ -380,15 +391,9 @@ bool SchemaProgram::Compiler::fill_arrays(Node& node, const boost::json::object&
 
 bool SchemaProgram::Compiler::fill_objects(Node& node, const boost::json::object& schema,
                                            const std::string& at) {
-  for (const auto* key : {"minProperties", "maxProperties"}) {
-    if (const auto* v = schema.if_contains(key)) {
-      const auto n = count_of(*v);
-      if (!n) {
-        return bad(at + "/" + key + " must be a non-negative integer");
-      }
-      (key[1] == 'i' ? node.min_properties : node.max_properties) = *n;
-      node.keyed = true;
-    }
+  if (!counts(schema, at, "minProperties", node.min_properties, node.keyed) ||
+      !counts(schema, at, "maxProperties", node.max_properties, node.keyed)) {
+    return false;
   }
   if (const auto* v = schema.if_contains("required")) {
     node.keyed = true;
