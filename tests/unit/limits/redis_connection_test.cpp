@@ -480,15 +480,18 @@ TEST(RedisConnection, SendCallsBackOnceAndNeverFromWithinSend) {
 
   // Taken back while its reply is awaited: never called, and the replies stay in step.
   eval(io, c, kBusy, {"0"});  // loaded: the busy script runs at once, the probe behind it
-  Call busy;
-  start(io, c, kBusy, {"300"}, busy);
+  // Both sent here, in this order (a coroutine's eval would start only when the loop runs).
+  Probe busy;
+  busy.args = {"300"};
+  c.send(busy, kBusy, {}, busy.args);
   Probe queued;
   queued.args = {"queued"};
   c.send(queued, kEcho, {}, queued.args);
   run_until(io, 30ms, [] { return false; });
+  EXPECT_EQ(busy.calls, 0);
   EXPECT_TRUE(RedisConnection::cancel(queued));
   EXPECT_FALSE(RedisConnection::cancel(queued));
-  ASSERT_TRUE(run_until(io, 3s, [&] { return busy.done; }));
+  ASSERT_TRUE(run_until(io, 3s, [&] { return busy.calls == 1; }));
   EXPECT_EQ(eval(io, c, kEcho, {"next"}).text, "next");
   EXPECT_EQ(queued.calls, 0);
   EXPECT_EQ(c.failures(), 0u);
