@@ -69,17 +69,26 @@ bool match_time(std::string_view s) {
 
 }  // namespace
 
-bool matches_format(std::string_view format, std::string_view s) {
-  if (format == "date") {
-    return match_date(s) == s.size();
-  }
-  if (format == "time") {
-    return match_time(s);
-  }
-  if (format == "date-time") {
-    const std::size_t date = match_date(s);
-    return date != 0 && date < s.size() && (s[date] == 'T' || s[date] == 't') &&
-           match_time(s.substr(date + 1));
+StringFormat format_named(std::string_view name) {
+  return name == "date"        ? StringFormat::date
+         : name == "time"      ? StringFormat::time
+         : name == "date-time" ? StringFormat::date_time
+                               : StringFormat::none;
+}
+
+bool matches_format(StringFormat format, std::string_view s) {
+  switch (format) {
+    case StringFormat::date:
+      return match_date(s) == s.size();
+    case StringFormat::time:
+      return match_time(s);
+    case StringFormat::date_time: {
+      const std::size_t date = match_date(s);
+      return date != 0 && date < s.size() && (s[date] == 'T' || s[date] == 't') &&
+             match_time(s.substr(date + 1));
+    }
+    case StringFormat::none:
+      break;
   }
   return true;
 }

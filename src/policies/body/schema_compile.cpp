@@ -290,11 +290,7 @@ bool SchemaProgram::Compiler::fill(Node& node, const boost::json::object& schema
         return false;
       }
     } else if (key == "format" && v.is_string()) {
-      const std::string_view f = v.get_string();
-      node.format = f == "date"        ? StringFormat::date
-                    : f == "time"      ? StringFormat::time
-                    : f == "date-time" ? StringFormat::date_time
-                                       : StringFormat::none;
+      node.format = format_named(v.get_string());
       node.textual = node.textual || node.format != StringFormat::none;
     } else if (key == "const") {
       node.constant = v;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "policies/body/json_formats.hpp"
 #include "policies/body/schema_program.hpp"
 
 namespace rampart::policies {
@@ -25,8 +26,6 @@ enum TypeBit : std::uint8_t {
   kTypeArray = 32,
   kTypeObject = 64,
 };
-
-enum class StringFormat : std::uint8_t { none, date, time, date_time };
 
 inline constexpr std::int32_t kNoSchema = -1;
 inline constexpr std::uint64_t kUnbounded = std::numeric_limits<std::uint64_t>::max();

@@ -184,16 +184,7 @@ class SchemaProgram::Walk {
         !re2::RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *s.pattern)) {
       return false;
     }
-    switch (s.format) {
-      case StringFormat::date:
-        return matches_format("date", value);
-      case StringFormat::time:
-        return matches_format("time", value);
-      case StringFormat::date_time:
-        return matches_format("date-time", value);
-      default:
-        return true;
-    }
+    return matches_format(s.format, value);
   }
 
   bool list(const Node& s, std::uint32_t at, unsigned depth) {

@@ -182,8 +182,8 @@ void RateLimitPolicy::send(RedisBatch& batch) {
   batch.args.emplace(*batch.rates, batch.now_ms, batch.members.size());
   batch.sent = std::chrono::steady_clock::now();
   batch.in_flight = true;
-  batch.conn = &slot.redis->pick(batch.key);
-  batch.conn->send(batch, limits::sliding_window_script(), batch.keys, batch.args->words());
+  slot.redis->pick(batch.key).send(batch, limits::sliding_window_script(), batch.keys,
+                                   batch.args->words());
 }
 
 void RateLimitPolicy::on_reply(limits::RedisCall& call, const limits::RedisReply& reply) {
@@ -198,7 +198,6 @@ void RateLimitPolicy::on_reply(limits::RedisCall& call, const limits::RedisReply
       // A Cluster node that no longer (or never) owned the slot: once more, where it lives.
       b.followed_moved = true;
       if (node->ready()) {
-        b.conn = node;
         b.in_flight = true;
         node->send(b, limits::sliding_window_script(), b.keys, b.args->words());
         return;

@@ -61,7 +61,6 @@ struct RedisBatch final : limits::RedisCall {
 
   const RateLimitPolicy* policy = nullptr;
   RateLimitSlot* slot = nullptr;  ///< null once orphaned by its slot's end (deletes itself)
-  limits::RedisConnection* conn = nullptr;  ///< where the call was sent
   const std::vector<limits::Rate>* rates = nullptr;
   std::int64_t now_ms = 0;
   std::chrono::steady_clock::time_point sent;
