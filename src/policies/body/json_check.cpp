@@ -17,7 +17,7 @@ class Checker {
   static constexpr std::size_t max_key_size = kMaxJsonStringBytes;
   static constexpr std::size_t max_string_size = kMaxJsonStringBytes;
 
-  explicit Checker(JsonTape* tape) : tape_(tape) {}
+  Checker(JsonTape* tape, std::string_view body) : tape_(tape), body_(body) {}
 
   std::string_view refusal;
 
@@ -31,13 +31,13 @@ class Checker {
     return no_nul(s, ec) && part(s);
   }
   bool on_key(boost::json::string_view s, std::size_t, boost::json::error_code& ec) {
-    return no_nul(s, ec) && whole(s);
+    return whole(s, ec);
   }
   bool on_string_part(boost::json::string_view s, std::size_t, boost::json::error_code& ec) {
     return no_nul(s, ec) && part(s);
   }
   bool on_string(boost::json::string_view s, std::size_t, boost::json::error_code& ec) {
-    return no_nul(s, ec) && whole(s);
+    return whole(s, ec);
   }
   bool on_number_part(boost::json::string_view, boost::json::error_code&) { return true; }
   bool on_int64(std::int64_t i, boost::json::string_view, boost::json::error_code&) {
@@ -127,8 +127,21 @@ class Checker {
     return true;
   }
 
-  bool whole(boost::json::string_view s) {
+  /// The string's last part (or all of it). A string that is the body's own bytes (no escape,
+  /// one part) holds no NUL: the parser refuses raw control characters.
+  bool whole(boost::json::string_view s, boost::json::error_code& ec) {
+    const bool in_body = !in_string_ && s.data() >= body_.data() &&
+                         s.data() + s.size() <= body_.data() + body_.size();
+    if (!in_body && !no_nul(s, ec)) {
+      return false;
+    }
     if (tape_ != nullptr) {
+      if (in_body) {
+        auto& node = add(JsonKind::string);
+        node.text_at = JsonTape::kInSource | static_cast<std::uint64_t>(s.data() - body_.data());
+        node.size = static_cast<std::uint32_t>(s.size());
+        return true;
+      }
       if (!in_string_) {
         string_at_ = tape_->text.size();
       }
@@ -142,6 +155,7 @@ class Checker {
   }
 
   JsonTape* tape_;
+  std::string_view body_;
   std::uint32_t open_[kMaxJsonDepth + 1] = {};
   std::size_t depth_ = 0;
   std::size_t string_at_ = 0;
@@ -176,8 +190,9 @@ JsonProblem check_json(std::string_view body, JsonTape* tape) {
   options.max_depth = kMaxJsonDepth;
   if (tape != nullptr) {
     tape->clear();
+    tape->source = body;
   }
-  boost::json::basic_parser<Checker> parser(options, tape);
+  boost::json::basic_parser<Checker> parser(options, tape, body);
   boost::json::error_code ec;
   const std::size_t consumed = parser.write_some(false, body.data(), body.size(), ec);
   if (!ec) {
@@ -203,6 +218,7 @@ namespace rampart::policies {
 void JsonTape::clear() {
   nodes.clear();
   text.clear();
+  source = {};
 }
 
 void JsonTape::trim() {

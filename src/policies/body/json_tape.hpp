@@ -24,7 +24,8 @@ struct TapeNode {
     std::int64_t int64;
     std::uint64_t uint64;
     double real;
-    std::uint64_t text_at;  ///< a string's first byte in JsonTape::text
+    std::uint64_t text_at;  ///< a string's first byte: in JsonTape::source with kInSource set,
+                            ///< else in JsonTape::text
     std::uint64_t end;      ///< a container's: the index after its last descendant
   };
   TapeNode() : int64(0) {}
@@ -33,8 +34,14 @@ struct TapeNode {
 /// A parsed document; kept by a worker and refilled for each body, so its vectors keep their
 /// capacity (up to kKeptTapeBytes).
 struct JsonTape {
+  /// Set in a string's text_at when its bytes are the body's own (no escape): most strings of
+  /// a JSON API are, and are then neither copied nor scanned for NUL (a raw control character
+  /// is not valid JSON, so only an escape can make one).
+  static constexpr std::uint64_t kInSource = std::uint64_t{1} << 63;
+
   std::vector<TapeNode> nodes;
-  std::string text;  ///< every string and key, unescaped, back to back
+  std::string text;         ///< the strings and keys that had escapes, unescaped, back to back
+  std::string_view source;  ///< the body the tape was read from; it must outlive the tape's use
 
   void clear();
   /// Gives back the memory a very large body made it take, once it is done with.
@@ -42,6 +49,9 @@ struct JsonTape {
 
   std::string_view string(std::uint32_t at) const {
     const TapeNode& n = nodes[at];
+    if ((n.text_at & kInSource) != 0) {
+      return {source.data() + (n.text_at & ~kInSource), n.size};
+    }
     return {text.data() + n.text_at, n.size};
   }
   /// The index after the node at `at` and its descendants.

@@ -174,7 +174,9 @@ class SchemaProgram::Walk {
   }
 
   static bool text(const Node& s, std::string_view value) {
-    if (s.min_length > 0 || value.size() > s.max_length) {
+    // A string of n bytes holds n/4 to n code points: count them only when that range
+    // straddles a bound.
+    if ((value.size() + 3) / 4 < s.min_length || value.size() > s.max_length) {
       const auto n = code_points(value);
       if (n < s.min_length || n > s.max_length) {
         return false;
@@ -184,7 +186,7 @@ class SchemaProgram::Walk {
         !re2::RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *s.pattern)) {
       return false;
     }
-    return matches_format(s.format, value);
+    return s.format == StringFormat::none || matches_format(s.format, value);
   }
 
   bool list(const Node& s, std::uint32_t at, unsigned depth) {
@@ -224,7 +226,11 @@ class SchemaProgram::Walk {
     const auto& properties = s.properties;
     if (properties.size() <= 8) {
       for (std::size_t i = 0; i < properties.size(); ++i) {
-        if (properties[i].first.size() == name.size() && properties[i].first == name) {
+        const std::string& p = properties[i].first;
+        // The first byte before memcmp: a JSON API's keys often share a length.
+        if (p.size() == name.size() &&
+            (name.empty() ||
+             (p[0] == name[0] && std::memcmp(p.data(), name.data(), name.size()) == 0))) {
           return static_cast<std::ptrdiff_t>(i);
         }
       }

@@ -56,6 +56,16 @@ TEST(JsonCheck, NestingDeeperThan64) {
 TEST(JsonCheck, NulInAStringOrKey) {
   EXPECT_EQ(reason(R"({"a":"x\u0000y"})"), "nul");
   EXPECT_EQ(reason(R"({"a\u0000":1})"), "nul");
+  EXPECT_EQ(reason(R"({"a":"\"\u0000"})"), "nul");  // an escape first: the string in parts
+  // A raw NUL or control byte is not JSON at all: a string that is the body's own bytes is
+  // not scanned for NUL, which this relies on (with and without a tape).
+  JsonTape tape;
+  for (std::string_view body :
+       {std::string_view("{\"a\":\"x\0y\"}", 11), std::string_view("{\"a\0\":1}", 9),
+        std::string_view("[\"\x01\"]")}) {
+    EXPECT_EQ(reason(body), "syntax") << body.size();
+    EXPECT_EQ(check_json(body, &tape).reason, "syntax") << body.size();
+  }
 }
 
 TEST(JsonCheck, InvalidUtf8) {
