@@ -6,6 +6,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "policies/body/pattern_dfa.hpp"
 #include "policies/body/schema_node.hpp"
 
 namespace rampart::policies {
@@ -190,16 +191,21 @@ class SchemaProgram::Compiler {
     return true;
   }
 
-  const re2::RE2* regex(std::string_view source, const std::string& at) {
+  SchemaPattern regex(std::string_view source, const std::string& at) {
     re2::RE2::Options options;
     options.set_log_errors(false);
     auto compiled = std::make_unique<const re2::RE2>(std::string(source), options);
     if (!compiled->ok()) {
       fail("the pattern at " + at + " is not one RE2 runs");
-      return nullptr;
+      return {};
     }
     program_.regexes_.push_back(std::move(compiled));
-    return program_.regexes_.back().get();
+    SchemaPattern pattern{program_.regexes_.back().get(), nullptr};
+    if (auto dfa = PatternDfa::compile(source)) {
+      program_.dfas_.push_back(std::move(dfa));
+      pattern.dfa = program_.dfas_.back().get();
+    }
+    return pattern;
   }
 
   bool fill(Node& node, const boost::json::object& schema, const std::string& at);
@@ -286,7 +292,7 @@ bool SchemaProgram::Compiler::fill(Node& node, const boost::json::object& schema
     } else if (key == "pattern" && v.is_string()) {
       node.pattern = regex(v.get_string(), here);
       node.textual = true;
-      if (node.pattern == nullptr) {
+      if (node.pattern.re2 == nullptr) {
         return false;
       }
     } else if (key == "format" && v.is_string()) {
@@ -422,8 +428,8 @@ bool SchemaProgram::Compiler::fill_objects(Node& node, const boost::json::object
     node.keyed = true;
     for (const auto& member : v->get_object()) {
       const std::string here = at + "/patternProperties/" + std::string(member.key());
-      const auto* re = regex(member.key(), here);
-      const auto s = re == nullptr ? kNoSchema : sub(member.value(), here);
+      const auto re = regex(member.key(), here);
+      const auto s = re.re2 == nullptr ? kNoSchema : sub(member.value(), here);
       if (s == kNoSchema) {
         return false;
       }

@@ -28,6 +28,14 @@ enum TypeBit : std::uint8_t {
 };
 
 inline constexpr std::int32_t kNoSchema = -1;
+
+/// A `pattern`, or a `patternProperties` name: always compiled by RE2 (which says whether the
+/// schema loads), and also as a byte DFA when it is in PatternDfa's subset, which then answers
+/// instead (~10x faster on the short strings of a JSON API).
+struct SchemaPattern {
+  const re2::RE2* re2 = nullptr;  ///< null: no pattern
+  const PatternDfa* dfa = nullptr;
+};
 inline constexpr std::uint64_t kUnbounded = std::numeric_limits<std::uint64_t>::max();
 
 struct SchemaProgram::Node {
@@ -44,7 +52,7 @@ struct SchemaProgram::Node {
 
   // Strings (lengths in code points).
   std::uint64_t min_length = 0, max_length = kUnbounded;
-  const re2::RE2* pattern = nullptr;
+  SchemaPattern pattern;
   StringFormat format = StringFormat::none;
 
   // Arrays.
@@ -64,7 +72,7 @@ struct SchemaProgram::Node {
   /// member walk marks them as it meets them, instead of a scan of the object per name.
   std::uint64_t required_properties = 0;
   std::vector<std::string> required_elsewhere;  ///< the other `required` names
-  std::vector<std::pair<const re2::RE2*, std::int32_t>> pattern_properties;
+  std::vector<std::pair<SchemaPattern, std::int32_t>> pattern_properties;
   std::int32_t additional_properties = kNoSchema;
   struct Dependency {
     std::string name;

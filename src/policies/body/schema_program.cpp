@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "policies/body/json_formats.hpp"
+#include "policies/body/pattern_dfa.hpp"
 #include "policies/body/schema_node.hpp"
 
 namespace rampart::policies {
@@ -102,6 +103,13 @@ std::uint64_t hash_integer(long double value, std::uint64_t bits) {
   return static_cast<long double>(d) == value ? hash_real(d) : mix(bits ^ 0x9e3779b97f4a7c15ULL);
 }
 
+bool matches(const SchemaPattern& pattern, std::string_view s) {
+  if (pattern.dfa != nullptr) {
+    return pattern.dfa->search(s);
+  }
+  return re2::RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), *pattern.re2);
+}
+
 thread_local std::vector<std::pair<std::uint64_t, std::uint32_t>> unique_scratch;
 
 }  // namespace
@@ -182,8 +190,7 @@ class SchemaProgram::Walk {
         return false;
       }
     }
-    if (s.pattern != nullptr &&
-        !re2::RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *s.pattern)) {
+    if (s.pattern.re2 != nullptr && !matches(s.pattern, value)) {
       return false;
     }
     return s.format == StringFormat::none || matches_format(s.format, value);
@@ -266,8 +273,8 @@ class SchemaProgram::Walk {
           }
         }
       }
-      for (const auto& [regex, schema] : s.pattern_properties) {
-        if (re2::RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), *regex)) {
+      for (const auto& [pattern, schema] : s.pattern_properties) {
+        if (matches(pattern, name)) {
           matched = true;
           if (!ok(schema, key + 1, depth + 1)) {
             return false;

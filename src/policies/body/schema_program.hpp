@@ -27,6 +27,8 @@ class RE2;
 
 namespace rampart::policies {
 
+class PatternDfa;
+
 /// What a run of the program found.
 enum class SchemaAnswer : std::uint8_t {
   accepted,
@@ -65,6 +67,7 @@ class SchemaProgram {
  private:
   std::vector<Node> nodes_;  ///< nodes_[0] is the root
   std::vector<std::unique_ptr<const re2::RE2>> regexes_;
+  std::vector<std::unique_ptr<const PatternDfa>> dfas_;
 };
 
 }  // namespace rampart::policies
