@@ -282,6 +282,9 @@ class SchemaFileTest(E2ETest):
                  "schema4.json": ('{"pattern": "(?<=a)b"}', "/pattern"),
                  # valijson's parser recursed on this until the process crashed
                  "schema5.json": ('{"allOf": [{"$ref": "#"}]}', "$ref cycle"),
+                 # with a nested $id it loaded, and the first POST crashed the worker
+                 "schema6.json": ('{"allOf": [{"$ref": "#"}], "properties": '
+                                  '{"a": {"$id": "http://x.test/a.json"}}}', "$ref cycle"),
                  "missing.json": (None, "cannot read")}
         for name, (text, message) in cases.items():
             with self.subTest(name=name):

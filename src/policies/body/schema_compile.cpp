@@ -94,8 +94,13 @@ const boost::json::value* resolve(const boost::json::value& root, std::string_vi
 
 class SchemaProgram::Compiler {
  public:
-  Compiler(SchemaProgram& program, const boost::json::value& root, std::string& error)
-      : program_(program), root_(root), error_(error) {}
+  /// `ids_from_root`: a nested `$id` does not stop the compiler, and every `#` reference is
+  /// resolved against the document's root, as valijson resolves them.
+  Compiler(SchemaProgram& program, const boost::json::value& root, std::string& error,
+           bool ids_from_root = false)
+      : program_(program), root_(root), error_(error), ids_from_root_(ids_from_root) {}
+
+  bool saw_nested_id() const { return saw_nested_id_; }
 
   /// The index of the node for `schema`, compiling it first if needed; kNoSchema on error.
   std::int32_t compile(const boost::json::value& schema, const std::string& at) {
@@ -246,6 +251,8 @@ class SchemaProgram::Compiler {
   const boost::json::value& root_;
   std::string& error_;
   std::unordered_map<const boost::json::value*, std::int32_t> done_;
+  bool ids_from_root_ = false;
+  bool saw_nested_id_ = false;
 };
 
 bool SchemaProgram::Compiler::fill(Node& node, const boost::json::object& schema,
@@ -261,8 +268,9 @@ bool SchemaProgram::Compiler::fill(Node& node, const boost::json::object& schema
     node.ref = sub(*target, std::string(ref->get_string()));
     return node.ref != kNoSchema;  // draft 7: the rest of the object is ignored
   }
-  if (schema.contains("$id") && &schema != root_.if_object()) {
+  if (!ids_from_root_ && schema.contains("$id") && &schema != root_.if_object()) {
     // A nested $id moves the base of the `#` references under it: valijson's to follow.
+    saw_nested_id_ = true;
     return bad("the $id at " + at + " changes the base of references");
   }
   for (const auto& member : schema) {
@@ -473,6 +481,20 @@ std::unique_ptr<const SchemaProgram> SchemaProgram::compile(const boost::json::v
   auto program = std::make_unique<SchemaProgram>();
   Compiler compiler(*program, schema, error);
   if (compiler.compile(schema, "#") == kNoSchema) {
+    if (compiler.saw_nested_id()) {
+      // valijson alone will run this schema, and it resolves every `#` reference against the
+      // root whatever the `$id`s say: its parser and its validator recurse for ever on a cycle
+      // that never moves into the body (the first request crashed the worker). Look for one
+      // the way valijson will follow the references.
+      SchemaProgram probe;
+      std::string why;
+      Compiler valijsons_reading(probe, schema, why, true);
+      if (valijsons_reading.compile(schema, "#") != kNoSchema &&
+          !valijsons_reading.no_idle_cycle()) {
+        error = why;
+        refuse = true;
+      }
+    }
     return nullptr;
   }
   if (!compiler.no_idle_cycle()) {

@@ -303,6 +303,26 @@ TEST(SchemaProgramTest, ACycleThatNeverEntersTheBodyIsRefusedAtLoad) {
   EXPECT_FALSE(accepted(*tree, R"({"child":{"child":3}})"));
 }
 
+TEST(SchemaProgramTest, ACycleUnderANestedIdIsRefusedAtLoadToo) {
+  // valijson alone runs a schema with a nested $id, and resolves `#` against the root: each
+  // of these loaded, and the first body validated recursed until the worker's stack ran out.
+  for (const char* text :
+       {R"({"allOf":[{"$ref":"#"}],"properties":{"a":{"$id":"http://x.test/a.json"}}})",
+        R"({"properties":{"a":{"$id":"http://x.test/a.json","allOf":[{"$ref":"#/properties/a"}]}}})",
+        R"({"definitions":{"d":{"$id":"http://x.test/d.json","anyOf":[{"$ref":"#/definitions/d"}]}},
+            "$ref":"#/definitions/d"})"}) {
+    std::string error;
+    EXPECT_EQ(JsonSchema::compile(text, error), nullptr) << text;
+    EXPECT_NE(error.find("cycle"), std::string::npos) << error;
+  }
+  // Under a nested $id, recursion through the body still loads, and ends with the body.
+  const auto tree = compiled(R"({"properties":{"a":{"$id":"http://x.test/a.json",
+      "allOf":[{"$ref":"#"}]},"b":{"type":"integer"}}})");
+  EXPECT_EQ(tree->program(), nullptr);
+  EXPECT_TRUE(valijson_accepts(*tree, R"({"a":{"a":{"b":1}}})"));
+  EXPECT_FALSE(valijson_accepts(*tree, R"({"a":{"a":{"b":"x"}}})"));
+}
+
 TEST(SchemaProgramTest, WhatItDoesNotRunIsLeftToValijson) {
   // A nested $id moves the base of `#` references: the program leaves that to valijson.
   const auto schema = compiled(R"({"properties":{"a":{"$id":"http://example.com/a.json",
