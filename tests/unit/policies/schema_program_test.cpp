@@ -306,10 +306,11 @@ TEST(SchemaProgramTest, ACycleThatNeverEntersTheBodyIsRefusedAtLoad) {
 TEST(SchemaProgramTest, ACycleUnderANestedIdIsRefusedAtLoadToo) {
   // valijson alone runs a schema with a nested $id, and resolves `#` against the root: each
   // of these loaded, and the first body validated recursed until the worker's stack ran out.
-  for (const char* text :
-       {R"({"allOf":[{"$ref":"#"}],"properties":{"a":{"$id":"http://x.test/a.json"}}})",
-        R"({"properties":{"a":{"$id":"http://x.test/a.json","allOf":[{"$ref":"#/properties/a"}]}}})",
-        R"({"definitions":{"d":{"$id":"http://x.test/d.json","anyOf":[{"$ref":"#/definitions/d"}]}},
+  for (
+      const char* text :
+      {R"({"allOf":[{"$ref":"#"}],"properties":{"a":{"$id":"http://x.test/a.json"}}})",
+       R"({"properties":{"a":{"$id":"http://x.test/a.json","allOf":[{"$ref":"#/properties/a"}]}}})",
+       R"({"definitions":{"d":{"$id":"http://x.test/d.json","anyOf":[{"$ref":"#/definitions/d"}]}},
             "$ref":"#/definitions/d"})"}) {
     std::string error;
     EXPECT_EQ(JsonSchema::compile(text, error), nullptr) << text;
