@@ -1,13 +1,16 @@
 """The API key suite (test_api_keys.py) against a real PostgreSQL store (SPEC §1 keys, §2
 `store:`, §4 readiness, §8; docs/policies/auth.md): keys made by the CLI work on running
 instances, two instances on one database share keys and revocations, every failure is the same
-401, a store outage makes readiness 503 while known keys keep working, and the password of the
-store URL never shows up anywhere.
+401, a store outage makes readiness 503 while known keys keep working, the password of the
+store URL never shows up anywhere, and a webhook delivery accepted by one instance is a replay
+(409) at the other (SPEC §3 step 6).
 
 A throwaway server is started by pg_server.py (as the `postgres` user when we are root). When
 PostgreSQL is not installed or does not start, every test is skipped saying why;
 RAMPART_REQUIRE_POSTGRES=1 makes that a failure instead."""
 
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -23,6 +26,16 @@ from pg_server import PgServer
 
 REQUIRE = os.environ.get("RAMPART_REQUIRE_POSTGRES") == "1"
 PASSWORD_VAR = "RAMPART_E2E_PG_PASSWORD"
+
+STRIPE_SECRET = "whsec_pg_0123456789abcdef0123456789"
+
+
+def stripe_signature(body, secret, t=None):
+    """A Stripe-Signature header, made as Stripe makes it."""
+    t = int(time.time()) if t is None else t
+    sig = hmac.new(secret.encode(), b"%d." % t + body, hashlib.sha256).hexdigest()
+    return "t=%d,v1=%s" % (t, sig)
+
 
 KEY_ROUTES = [
     {"name": "private", "match": {"path_prefix": "/echo/private"}, "upstream": "app",
@@ -122,10 +135,10 @@ class PostgresCase(E2ETest):
         raise NotImplementedError
 
     @classmethod
-    def instance(cls, store, env=None):
+    def instance(cls, store, env=None, routes=None):
         cfg = base_config(cls.up.port)
         cfg["store"] = store
-        cfg["routes"] = KEY_ROUTES
+        cfg["routes"] = routes or KEY_ROUTES
         rp = Rampart(cfg, start=False, env=env)
         cls.addClassCleanup(cls._stop_instance, rp)
         rp.start()
@@ -325,6 +338,41 @@ class PostgresKeysTest(PostgresCase):
             text = rp.log_text() + rp.metrics_text() + read(rp.stdout_path)
             for key in self.made_keys:
                 self.assertNotIn(key[12:], text)
+
+
+class PostgresWebhookReplayTest(PostgresCase):
+    """SPEC §3 step 6: a webhook delivery's replay mark is in the store, so on PostgreSQL a
+    delivery accepted by one instance is a replay (409) at another."""
+
+    made_keys = []
+
+    @classmethod
+    def start_instances(cls):
+        routes = [{"name": "stripe", "match": {"path": "/echo/stripe", "methods": ["POST"]},
+                   "upstream": "app", "auth": "none",
+                   "webhook": {"scheme": "stripe", "secret": STRIPE_SECRET}}]
+        cls.a = cls.instance(cls.url, routes=routes)
+        cls.b = cls.instance(cls.url, routes=routes)
+
+    def deliver(self, rp, body, header):
+        return request(rp.port, "POST", "/echo/stripe", body=body,
+                       headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+
+    def test_a_delivery_accepted_by_one_instance_is_a_replay_at_the_other(self):
+        for first, second, event in ((self.a, self.b, "evt_a"), (self.b, self.a, "evt_b")):
+            body = json.dumps({"id": event, "type": "invoice.paid"}).encode()
+            header = stripe_signature(body, STRIPE_SECRET)
+            status, _, resp = self.deliver(first, body, header)
+            self.assertEqual(status, 200, resp)
+            status, h, resp = self.deliver(second, body, header)
+            self.assert_problem(status, h, resp, "replayed", expect_status=409)
+            self.assertEqual(metric(second.metrics(), "rampart_webhook_failures_total",
+                                    route="stripe", reason="replayed"), 1)
+        # Signed anew (another timestamp), the same event is another delivery: not a replay.
+        body = json.dumps({"id": "evt_a", "type": "invoice.paid"}).encode()
+        status, _, resp = self.deliver(self.b, body,
+                                       stripe_signature(body, STRIPE_SECRET, int(time.time()) - 5))
+        self.assertEqual(status, 200, resp)
 
 
 class PostgresOutageTest(PostgresCase):
