@@ -33,7 +33,7 @@ test-asan: setup
 # `make fuzz-smoke` (CI) for 20 s; both fail on a crash. See tests/fuzz/run for where things go.
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= request_parser response_parser chunked_body config_loader json_check
+FUZZ_TARGETS ?= request_parser response_parser chunked_body config_loader json_check pattern_dfa
 
 fuzz-build: setup
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -228,3 +228,17 @@ for index, (name, body) in enumerate(JSON_BODIES.items()):
     folder = CORPUS / "json_check"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes(bytes([index & 1]) + body)
+
+# pattern_dfa (issue 12): a `pattern`, a NUL byte, then a text (valid UTF-8 to be compared).
+PATTERNS = {
+    "sku": (b"^[A-Z]{3}-[0-9]{4}$", b"ABC-1234"),
+    "email": (b"^[^@]+@[^@]+$", "ad\u00e9@example.\u65e5\u672c".encode()),
+    "unanchored": (b"a{2,3}b?", b"xxaab\naa"),
+    "word": (b"^\\w+\\.\\w+$", b"file_1.txt"),
+    "dot": (b"^.+x$", "\U0001F600\nx".encode()),
+    "class": (b"[\\d-]+[^ ]*$", b"12-3 4"),
+}
+for name, (pattern, text) in PATTERNS.items():
+    folder = CORPUS / "pattern_dfa"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(pattern + b"\0" + text)
