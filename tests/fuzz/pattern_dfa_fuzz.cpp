@@ -48,9 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const bool want = re2::RE2::PartialMatch(re2::StringPiece(t.data(), t.size()), re2);
     if (dfa->search(t) != want) {
-      rampart::fuzz::fail(want ? "PatternDfa missed a match RE2 finds"
-                               : "PatternDfa found a match RE2 does not",
-                          std::string(pattern) + " | " + std::string(t));
+      rampart::fuzz::fail(
+          want ? "PatternDfa missed a match RE2 finds" : "PatternDfa found a match RE2 does not",
+          std::string(pattern) + " | " + std::string(t));
     }
   }
   return 0;
