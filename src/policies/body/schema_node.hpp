@@ -28,6 +28,7 @@ enum TypeBit : std::uint8_t {
 };
 
 inline constexpr std::int32_t kNoSchema = -1;
+inline constexpr std::uint64_t kUnbounded = std::numeric_limits<std::uint64_t>::max();
 
 /// A `pattern`, or a `patternProperties` name: always compiled by RE2 (which says whether the
 /// schema loads), and also as a byte DFA when it is in PatternDfa's subset, which then answers
@@ -36,7 +37,6 @@ struct SchemaPattern {
   const re2::RE2* re2 = nullptr;  ///< null: no pattern
   const PatternDfa* dfa = nullptr;
 };
-inline constexpr std::uint64_t kUnbounded = std::numeric_limits<std::uint64_t>::max();
 
 struct SchemaProgram::Node {
   bool never = false;            ///< the schema `false`
